@@ -763,7 +763,7 @@ def test_a_csv_queue_shows_its_items(cli_model, root, tmp_path):
         app = QueueApp(store, "bo")
         item = app.item(0)
         assert item["reviewed_labels"] is None and item["reviewed_by"] is None and item["text"]
-        app.handle_post("/api/decide", {"paragraph": item["paragraph"], "labels": ["elderly_care"]})
+        app.decide_request({"paragraph": item["paragraph"], "labels": ["elderly_care"]})
         assert app.item(0)["reviewed_by"] == "bo"
 
 
@@ -1762,7 +1762,7 @@ def test_decisions_after_an_outside_edit_are_kept_and_answered_with_a_warning(cl
         rows = _rows(out)
         rows[-1]["note"] = "edited elsewhere"
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        answers = [app.handle_post("/api/decide", {"paragraph": pid, "labels": []})
+        answers = [app.decide_request({"paragraph": pid, "labels": []})
                    for pid in store.queue[:FLUSH_EVERY + 2]]
         assert all(a["ok"] for a in answers) and answers[-1]["done"] == FLUSH_EVERY + 2
         assert "changed on disk" in answers[FLUSH_EVERY - 1]["warning"] and "warning" not in answers[0]
@@ -3075,3 +3075,141 @@ def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli
         stale = tagged.parent / ".tagged.jsonl.review-journal.stale.jsonl"
         kept = [json.loads(line) for line in stale.read_text(encoding="utf-8").splitlines()]
         assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["volunteer_work"], "excel")]
+
+
+# --------------------------------------------------------------------------- undo
+def _kill_after(tagged, steps):
+    """A session that makes ``steps`` (``(position in the queue, labels or None for an undo)``) and is killed."""
+    code = (f"from tagger.apps.review import TaggedFile\nimport os, signal\ns = TaggedFile({str(tagged)!r})\n"
+            f"for at, labels in {steps!r}:\n    s.decide(s.queue[at], labels, 'k')\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+def test_an_undo_takes_a_decision_back_and_the_journal_the_file_and_the_export_agree(tagged):
+    """A wrong click on the review page could only be overwritten by another decision: a paragraph never went back
+    to not reviewed. An undo takes the decision back — journalled like a decision (labels null), so a killed
+    session's replay, a re-tag reading the file back, the file written and --export agree that it is not
+    reviewed, and the progress counts it out."""
+    from tagger.data.tagged import read_back
+
+    with TaggedFile(tagged) as store:
+        first, second = store.queue[:2]
+        store.decide(first, ["elderly_care"], "ana")
+        store.decide(second, [], "ana")
+        entry = store.undo(first, "ana", ["elderly_care"])
+        assert entry["labels"] is None and entry["was"] == ["elderly_care"]
+        assert store.row(first)["reviewed_labels"] is None and store.row(first)["reviewed_by"] is None
+        assert store.done() == 1 and store.decided == {second} and store.first_open() == 0
+        assert json.loads(store.journal.read_text(encoding="utf-8").splitlines()[-1])["labels"] is None
+        assert store.undo(first, "ana") == {"paragraph": first, "labels": None, "was": None}  # nothing to undo
+        assert len(store.journal.read_text(encoding="utf-8").splitlines()) == 3  # and nothing journalled
+        store.flush()
+    rows = {r["paragraph"]: r for r in _rows(tagged)}  # the session's last save
+    assert rows[first]["reviewed_labels"] is None and rows[first]["reviewed_at"] is None
+    assert rows[second]["reviewed_labels"] == []
+
+    _kill_after(tagged, [(1, ["volunteer_work"]), (2, ["elderly_care"]), (1, None)])  # killed: the journal only
+    back = read_back(tagged)  # a re-tag carries the journal's decisions over
+    decisions = {p.id: p.decision for r in back.reports for p in r.paragraphs}
+    assert decisions[first] is None and decisions[second] is None and decisions[store.queue[2]] is not None
+    with TaggedFile(tagged, queue=False) as reader:  # --export reads the journal: the decision left, not the undone
+        assert [row.id for row in reader.export_rows()] == [store.queue[2]]
+    with TaggedFile(tagged) as again:  # replayed: the undo applies, as it did in the session
+        assert again.done() == 1 and again.row(second)["reviewed_labels"] is None
+    rows = {r["paragraph"]: r for r in _rows(tagged)}
+    assert rows[second]["reviewed_labels"] is None and rows[store.queue[2]]["reviewed_labels"] == ["elderly_care"]
+
+
+def test_an_undo_of_an_earlier_sessions_decision_is_said_at_the_end(tagged, monkeypatch, capsys):
+    """The end of a session counts an undo of a decision made before it, not as a decision of its own."""
+    from tagger.apps import web
+
+    with TaggedFile(tagged) as store:
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        total = len(store.queue)
+
+    def serve(self, *args, **kwargs):
+        self.app.store.undo(self.app.store.queue[0], "bo")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    assert f"saved into {tagged}: 1 earlier decision undone in this session (0 of {total} in its queue reviewed)" in err
+    assert all(r.get("reviewed_labels") is None for r in _rows(tagged))
+
+
+def test_an_undo_over_http_is_refused_when_another_tab_decided_meanwhile(tmp_path):
+    """The undo keeps the two-tabs protection of a decision: a tab whose page showed another decision than the
+    paragraph holds now is answered 409 and changes nothing. The review page's addresses asked with the wrong
+    method are answered 405 (tagger.apps.web's routing)."""
+    import urllib.error
+    import urllib.request
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    server = make_review_server(path, "ana", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def post(address, body):
+        req = urllib.request.Request(server.url + address, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    try:
+        assert post("api/decide", {"paragraph": "a:1", "labels": ["elderly_care"], "seen": None})[0] == 200  # tab 1
+        assert post("api/decide", {"paragraph": "a:1", "labels": [], "seen": ["elderly_care"]})[0] == 200  # tab 2
+        status, answer = post("api/undo", {"paragraph": "a:1", "seen": ["elderly_care"]})  # tab 1, not seen it
+        assert status == 409 and "a:1 was decided meanwhile, in another tab" in answer["error"], answer
+        assert server.app.store.row("a:1")["reviewed_labels"] == []
+        status, answer = post("api/undo", {"paragraph": "a:1", "seen": []})
+        assert status == 200 and answer["done"] == 0 and answer["labels"] is None
+        assert server.app.store.row("a:1")["reviewed_labels"] is None
+        assert post("api/undo", {"labels": []}) == (400, {"error": 'expected {"paragraph": "<id>", "seen": [...] '
+                                                                   'or null}'})
+        for address in ("api/undo", "api/decide", "api/save"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(server.url + address, timeout=60)
+            assert (refused.value.code, refused.value.headers["Allow"]) == (405, "POST")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+        server.app.store.close()
+
+
+def test_the_page_undoes_a_decision_with_u(browser, tmp_path):
+    """User test: a decision taken by mistake (Enter on a paragraph not read) could not be taken back on the page.
+    Key u (or the undo button) takes the shown paragraph's decision back: it is not reviewed again, the progress
+    counts it out, and the page stays on it; with nothing to undo the button is disabled and u says so."""
+    from playwright.sync_api import expect
+
+    path = _queue_file(tmp_path / "q.jsonl", QUEUE, ["a:1", "a:3"])
+    with _review_page(browser, path) as (server, page):
+        expect(page.locator("#undo")).to_be_disabled()
+        page.keyboard.press("Enter")
+        _progress(page, "2 of 2 · 1 reviewed")
+        page.keyboard.press("p")
+        _progress(page, "1 of 2 · 1 reviewed")
+        expect(page.locator("#undo")).to_be_enabled()
+        page.keyboard.press("u")
+        _progress(page, "1 of 2 · 0 reviewed")
+        expect(page.locator("#status")).to_have_text("undone a:1: not reviewed (0 of 2)")
+        expect(page.locator("#meta")).to_have_text("a:1 (body)")
+        expect(page.locator("#undo")).to_be_disabled()
+        assert server.app.store.row("a:1")["reviewed_labels"] is None
+        page.keyboard.press("u")
+        expect(page.locator("#status")).to_have_text("nothing to undo: a:1 is not reviewed")
+        page.keyboard.press("0")  # decided again, then undone with the button
+        _progress(page, "2 of 2 · 1 reviewed")
+        page.keyboard.press("p")
+        page.click("#undo")
+        _progress(page, "1 of 2 · 0 reviewed")
+        assert [json.loads(line)["labels"] for line in server.app.store.journal.read_text("utf-8").splitlines()] == [
+            ["elderly_care"], None, [], None]

@@ -903,7 +903,92 @@ def test_head_is_answered_as_get_and_other_methods_get_405(served):
     assert status == 200 and body == "" and int(headers["Content-Length"]) > 1000
     for method in ("OPTIONS", "PUT", "DELETE"):
         status, data, headers = _request(server, "/api/tag", method=method)
-        assert status == 405 and headers["Allow"] == "GET, HEAD, POST" and "is not answered here" in data["error"]
+        assert status == 405 and headers["Allow"] == "POST" and "is not answered here" in data["error"]
+
+
+def test_an_address_asked_with_a_method_it_does_not_take_is_answered_405_naming_those_it_takes(served):
+    """A GET of /api/tag (an address that takes POST: a link followed, curl without -d) and a POST to /api/info
+    were answered 404 "no such page", as if the address did not exist. They are answered 405 with an Allow header
+    naming the methods the address takes (one routing for tagger serve and tagger review: tagger.apps.web); an
+    address that does not exist is 404 whatever the method."""
+    server, _ = served
+    for path, method, body, allow in (("/api/tag", "GET", None, "POST"), ("/api/upload", "GET", None, "POST"),
+                                      ("/api/info", "POST", {}, "GET, HEAD"),
+                                      ("/", "POST", {"text": REPORT}, "GET, HEAD")):
+        status, data, headers = _request(server, path, body, method=method)
+        assert (status, headers["Allow"]) == (405, allow), (path, method)
+        assert data["error"] == f"{method} is not answered here: {path} takes {allow.split(',')[0]}"
+    conn = http.client.HTTPConnection(*server.server_address[:2], timeout=60)
+    conn.request("HEAD", "/api/save")  # as a GET, without the body
+    resp = conn.getresponse()
+    assert (resp.status, resp.getheader("Allow"), resp.read()) == (405, "POST", b"")
+    conn.close()
+    for method, body in (("GET", None), ("POST", {}), ("PUT", None)):
+        status, data, headers = _request(server, "/api/nothing", body, method=method)
+        assert status == 404 and "Allow" not in headers and data["error"] == "no such page: /api/nothing"
+    assert _request(server, "/api/info")[0] == 200  # the addresses still answer their own method
+
+
+def test_stopping_the_server_waits_for_the_request_under_way():
+    """tagger serve (and review) stopped with the requests under way cut off: the process ended while a report was
+    tagged or its labels saved, the page left without an answer. Stopping takes no new request and waits for the
+    ones under way to be answered."""
+    from tagger.apps.web import bind
+
+    entered, release = threading.Event(), threading.Event()
+
+    class App:  # an address whose answer waits for the test
+        max_bytes, static, get_routes = 1024, {}, {"/api/info": lambda query: {"ok": True}}
+
+        @property
+        def post_routes(self):
+            return {"/api/slow": lambda payload: (entered.set(), release.wait(60), {"ok": True})[-1]}
+
+    server = bind(App(), port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answers = []
+        client = threading.Thread(target=lambda: answers.append(_request(server, "/api/slow", {})))
+        client.start()
+        assert entered.wait(60)
+        server.shutdown()
+        stopping = threading.Thread(target=server.server_close)
+        stopping.start()
+        stopping.join(0.5)
+        assert stopping.is_alive()  # waiting for the request under way
+        release.set()
+        stopping.join(60)
+        client.join(60)
+        assert not stopping.is_alive() and answers[0][:2] == (200, {"ok": True})
+        with pytest.raises(OSError):  # and no new request is taken
+            _request(server, "/api/info")
+    finally:
+        release.set()
+        thread.join(5)
+
+
+@pytest.mark.parametrize("end", ["SIGTERM", "SIGINT"])
+def test_sigterm_stops_tagger_serve_as_it_stops_tagger_review(project, cli_model, end):
+    """SIGTERM (how a service manager, docker stop or kill stops a server) ended tagger serve with "terminated"
+    and exit 143, where Ctrl-C ended it with exit 0 and tagger review exits 0 on either: both stop the page the
+    same way — the requests under way answered, "stopped" said — and exit 0 (README)."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "tagger", "serve", "--port", "0", "--root", str(project),
+                             "--model", cli_model], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split("review page: ")[1].split(" ")[0]
+        with urllib.request.urlopen(url + "api/info", timeout=60) as resp:
+            assert resp.status == 200
+        proc.send_signal(getattr(signal, end))
+        code, (_, err) = proc.wait(timeout=60), proc.communicate()
+    finally:
+        proc.kill()
+    assert code == 0, err
+    assert "review page stopped" in err and "terminated" not in err, err
 
 
 def test_port_80_takes_a_host_without_its_port():
@@ -950,7 +1035,7 @@ def test_each_upload_and_paste_says_the_reports_notes(model, project):
     try:
         app = ReviewApp(model, project)
         for _ in range(2):
-            app.handle_raw("/api/upload", {"name": ["r.txt"]}, lambda *_: page.encode("utf-8"))
+            app.upload({"name": ["r.txt"]}, lambda *_: page.encode("utf-8"))
             app.tag(page, "r")
     finally:
         logger.removeHandler(handler)

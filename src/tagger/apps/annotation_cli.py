@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..labels import LABELS
 from .args import (FIT_JOBS, MODEL_HELP, MODEL_HELP_NO_ROOT, common_options, fraction, model_path, number_between,
                    port_number, positive_int, random_seed)
-from .outcome import final_outputs
+from .outcome import Terminated, final_outputs
 
 if TYPE_CHECKING:
     from ..text.report import Paragraph
@@ -235,7 +235,8 @@ def cmd_labels_audit(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- serve
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``tagger serve``: the review page, until Ctrl+C."""
+    """``tagger serve``: the review page, until Ctrl+C or SIGTERM (or SIGHUP), which stop it as they stop ``tagger
+    review``: the requests under way are answered (a save of labels finished), later ones refused, and it exits 0."""
     from ..model.persistence import load_model
     from .server import make_server
 
@@ -247,10 +248,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
           "Ctrl+C to stop)", flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        log.info("stopped")
+    except (KeyboardInterrupt, Terminated):  # how the page is stopped: the run succeeds
+        pass
     finally:
-        server.server_close()
+        server.server_close()  # waits for the requests under way (tagger.apps.web)
+    log.info("review page stopped")
     return EXIT_OK
 
 

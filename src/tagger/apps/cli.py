@@ -610,10 +610,14 @@ def cmd_review(args: argparse.Namespace) -> int:
             raise
         finally:
             store.close()
-        new = len(store.decided)
+        new, undone = len(store.decided), store.undone()
+        taken = f"{counted(undone, 'earlier decision')} undone" if undone else ""  # decided before this session
         if new:
-            log.info("saved %s of this session into %s (%d of %d in its queue reviewed)",
-                     counted(new, "decision"), args.file, store.done(), len(store.queue))
+            log.info("saved %s of this session into %s%s (%d of %d in its queue reviewed)", counted(new, "decision"),
+                     args.file, taken and f", {taken}", store.done(), len(store.queue))
+        elif undone:
+            log.info("saved into %s: %s in this session (%d of %d in its queue reviewed)", args.file, taken,
+                     store.done(), len(store.queue))
         else:
             log.info("nothing to save: no decision made in this session of %s (%d of %d in its queue reviewed)",
                      args.file, store.done(), len(store.queue))

@@ -3,8 +3,8 @@
 ``tagger tag ... --review 15% -o tagged.jsonl`` flags the paragraphs the model is least sure of and
 ranks them so a reviewer meets whole stories (:class:`tagger.apps.batch.ReviewQueue`). This page shows
 them one by one — the paragraph (its evidence terms highlighted), its neighbours in the report, the predicted
-labels with scores and evidence terms — with one click (or key 1-5) per label, progress ("37 of 120") and resumption where the
-last session stopped.
+labels with scores and evidence terms — with one click (or key 1-5) per label, an undo (key u) that takes a decision
+back (the paragraph not reviewed again), progress ("37 of 120") and resumption where the last session stopped.
 
 Decisions are kept in the tagged file itself, next to the model's own tags, which are never changed:
 ``reviewed_labels`` (a list in JSONL, a label cell in CSV: ``none`` for no label), ``reviewed_by``,
@@ -95,6 +95,20 @@ def _csv_cell(value):
     if isinstance(value, str) and not _NUMBER.fullmatch(value):
         return guard_cell(value)
     return value
+
+
+def _decision_fields(entry: dict) -> dict:
+    """The review cells of a row a journalled decision (``labels``, ``by``, ``at``, ``sha``) gives it; an undo's
+    (``labels`` ``None``) empties them: not reviewed.
+
+    Example:
+        >>> _decision_fields({"labels": None, "by": "ana", "at": "2026-12-06T10:00:00+00:00", "sha": "0" * 16})
+        {'reviewed_labels': None, 'reviewed_by': None, 'reviewed_at': None, 'reviewed_sha': None}
+    """
+    if entry["labels"] is None:
+        return dict.fromkeys(REVIEW_FIELDS)
+    return {"reviewed_labels": list(entry["labels"]), "reviewed_by": entry["by"], "reviewed_at": entry["at"],
+            "reviewed_sha": entry["sha"]}
 
 
 def _as_bool(value) -> bool:
@@ -334,6 +348,7 @@ class TaggedFile:
         # saved without them (they are kept in its stale journal)
         self._pending = self._set_stale_aside(stale)
         self._replay_journal()
+        self._decided_before = {pid for pid in self.queue if self.row(pid)["reviewed_labels"] is not None}
         if self._pending and not self.read_only:
             self.flush()
 
@@ -527,8 +542,7 @@ class TaggedFile:
                                               earlier[3] if earlier else row.get("reviewed_sha"))
                 if not conflict.journal_stands:
                     continue
-            row.update(reviewed_labels=list(entry.labels), reviewed_by=entry.by, reviewed_at=entry.at,
-                       reviewed_sha=entry.sha)
+            row.update(_decision_fields({"labels": entry.labels, "by": entry.by, "at": entry.at, "sha": entry.sha}))
             replayed.add(entry.paragraph)
         overruled += [line for line, conflict, _, _ in conflicts.values() if not conflict.journal_stands]
         replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts.values()
@@ -604,16 +618,18 @@ class TaggedFile:
                 [self.rows[k] for k in same[at + 1:at + 1 + _NEIGHBOURS]])
 
     # ---- writing
-    def decide(self, pid: str, labels: list[str], reviewer: str = "", seen: object = ANY_DECISION) -> dict:
-        """Record a decision: journalled (and fsynced) at once, then every :data:`FLUSH_EVERY` the file is rewritten
-        with the decisions merged — in the background (:meth:`_save_in_background`), so no decision waits for a
-        rewrite of a large file; a decision made meanwhile goes into the journal and the next rewrite. When that
+    def decide(self, pid: str, labels: list[str] | None, reviewer: str = "", seen: object = ANY_DECISION) -> dict:
+        """Record a decision (``labels`` ``None``: an :meth:`undo`): journalled (and fsynced) at once, then every
+        :data:`FLUSH_EVERY` the file is rewritten with the decisions merged — in the background
+        (:meth:`_save_in_background`), so no decision waits for a rewrite of a large file; a decision made meanwhile
+        goes into the journal and the next rewrite. When that
         merge is refused (another program changed the file) or a rewrite failed, the decision is kept in the journal
         and the returned entry carries the reason as ``warning``: the decision is not lost, and the page says why the
         file waits. ``seen``: the paragraph's decision as the page showed it (``None``: none), which must be its
         decision still, else :class:`DecidedMeanwhile` (another tab decided it since) — unless ``labels`` are that
         decision."""
-        labels = list(validate_labels(list(labels), f"decision on {pid}"))
+        if labels is not None:
+            labels = list(validate_labels(list(labels), f"decision on {pid}"))
         if self.read_only:
             raise InputError(f"{self.path}: opened to read only (for --export): no "
                              "decision can be saved")
@@ -626,9 +642,11 @@ class TaggedFile:
             if seen is not ANY_DECISION and now != seen and now != labels:
                 who = " ".join(f"{word} {row[key]}" for word, key in (("by", "reviewed_by"), ("at", "reviewed_at"))
                                if row.get(key))
+                said = "not reviewed (undone)" if now is None else ", ".join(now) or "no label"
                 raise DecidedMeanwhile(f"{pid} was decided meanwhile, in another tab or window of this review: "
-                                       f"{', '.join(now or ()) or 'no label'}{f' ({who})' if who else ''}; shown "
-                                       "now: decide again to change it")
+                                       f"{said}{f' ({who})' if who else ''}; shown now: decide again to change it")
+            if labels is None and now is None:  # nothing to undo (another tab undid it): nothing journalled
+                return {"paragraph": pid, "labels": None, "was": None}
             entry = {"paragraph": pid, "labels": labels, "by": reviewer or None,
                      "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha": text_sha(row["text"]),
                      "was": row["reviewed_labels"]}  # what it replaced: a later decision in the file is told apart
@@ -637,9 +655,11 @@ class TaggedFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             # a new row, not the old one changed: a rewrite under way writes the rows as they were when it began
-            self.rows[i] = {**row, "reviewed_labels": labels, "reviewed_by": entry["by"], "reviewed_at": entry["at"],
-                            "reviewed_sha": entry["sha"]}
-            self.decided.add(pid)
+            self.rows[i] = {**row, **_decision_fields(entry)}
+            if labels is None:
+                self.decided.discard(pid)
+            else:
+                self.decided.add(pid)
             self._pending += 1
             failed, self._save_failed = self._save_failed, None
             if failed:
@@ -652,6 +672,19 @@ class TaggedFile:
                 self._saver = threading.Thread(target=self._save_in_background, name="tagger-review-save")
                 self._saver.start()
         return entry
+
+    def undo(self, pid: str, reviewer: str = "", seen: object = ANY_DECISION) -> dict:
+        """Take the decision on ``pid`` back: the paragraph is not reviewed again (its ``reviewed_*`` cells empty,
+        the model's labels shown), as if it had not been decided in this session (:attr:`decided` leaves it out).
+        Journalled as a decision is (``labels`` ``null``), so a killed session's replay and the file agree, and
+        refused as one is when another tab decided it since the page showed ``seen`` (:class:`DecidedMeanwhile`).
+        A paragraph not decided: nothing to do, nothing journalled."""
+        return self.decide(pid, None, reviewer, seen)
+
+    def undone(self) -> int:
+        """How many paragraphs decided before this session opened (in the file, or a killed session's journal) it
+        took back to not reviewed (:meth:`undo`)."""
+        return sum(self.row(pid)["reviewed_labels"] is None for pid in self._decided_before)
 
     def flush(self, stopped: bool = False) -> None:
         """Rewrite the file atomically with every decision, then take them out of the journal; waits for a rewrite
@@ -865,35 +898,53 @@ class QueueApp:
                 "evidence": evidence, "reviewed_labels": row["reviewed_labels"], "reviewed_by": row["reviewed_by"],
                 "before": [brief(r) for r in before], "after": [brief(r) for r in after]}
 
-    def handle_get(self, path: str, query: dict) -> dict | None:
-        if path == "/api/info":
-            return self.info()
-        if path == "/api/item":
-            try:
-                position = int((query.get("position") or ["0"])[0])
-            except ValueError:
-                raise InputError("position must be a number") from None
-            return self.item(position)
-        return None
+    # ---- HTTP routes (tagger.apps.web routes the requests)
+    @property
+    def get_routes(self) -> dict[str, Callable[[dict], object]]:
+        return {"/api/info": lambda query: self.info(), "/api/item": self.item_request}
 
-    def handle_post(self, path: str, payload: object) -> dict | None:
-        if path == "/api/decide":
-            if not isinstance(payload, dict) or not isinstance(payload.get("paragraph"), str) \
-                    or not isinstance(payload.get("labels"), list) \
-                    or not isinstance(payload.get("seen", []), (list, type(None))):
-                raise InputError('expected {"paragraph": "<id>", "labels": [...], "seen": [...] or null}')
-            try:  # seen: the decision the page showed (another tab may have made one since)
-                entry = self.store.decide(payload["paragraph"], payload["labels"], self.reviewer,
-                                          payload.get("seen", ANY_DECISION))
-            except InputError:  # said as it is (DecidedMeanwhile: 409)
-                raise
-            except ValueError as exc:
-                raise InputError(str(exc)) from None
-            return {"ok": True, **entry, "done": self.store.done(), "total": len(self.store.queue)}
-        if path == "/api/save":
-            self.store.flush()
-            return {"ok": True, "done": self.store.done(), "file": terminal_safe(self.store.path.name)}
-        return None
+    @property
+    def post_routes(self) -> dict[str, Callable[[object], object]]:
+        return {"/api/decide": self.decide_request, "/api/undo": self.undo_request, "/api/save": self.save_request}
+
+    def item_request(self, query: dict) -> dict:
+        """``GET /api/item?position=N``: :meth:`item`."""
+        try:
+            position = int((query.get("position") or ["0"])[0])
+        except ValueError:
+            raise InputError("position must be a number") from None
+        return self.item(position)
+
+    def decide_request(self, payload: object) -> dict:
+        """``POST /api/decide``: ``{"paragraph": "<id>", "labels": [...], "seen": [...] or null}`` — ``seen``, the
+        decision the page showed (another tab may have made one since: :class:`DecidedMeanwhile`, 409)."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("paragraph"), str) \
+                or not isinstance(payload.get("labels"), list) \
+                or not isinstance(payload.get("seen", []), (list, type(None))):
+            raise InputError('expected {"paragraph": "<id>", "labels": [...], "seen": [...] or null}')
+        return self._decided(payload["paragraph"], payload["labels"], payload.get("seen", ANY_DECISION))
+
+    def undo_request(self, payload: object) -> dict:
+        """``POST /api/undo``: ``{"paragraph": "<id>", "seen": [...] or null}`` — the paragraph back to not reviewed
+        (:meth:`TaggedFile.undo`), unless another tab decided it since the page showed ``seen`` (409)."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("paragraph"), str) \
+                or not isinstance(payload.get("seen", []), (list, type(None))):
+            raise InputError('expected {"paragraph": "<id>", "seen": [...] or null}')
+        return self._decided(payload["paragraph"], None, payload.get("seen", ANY_DECISION))
+
+    def _decided(self, pid: str, labels: list | None, seen: object) -> dict:
+        try:
+            entry = self.store.decide(pid, labels, self.reviewer, seen)
+        except InputError:  # said as it is (DecidedMeanwhile: 409)
+            raise
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return {"ok": True, **entry, "done": self.store.done(), "total": len(self.store.queue)}
+
+    def save_request(self, payload: object) -> dict:
+        """``POST /api/save``: the file rewritten with every decision (:meth:`TaggedFile.flush`)."""
+        self.store.flush()
+        return {"ok": True, "done": self.store.done(), "file": terminal_safe(self.store.path.name)}
 
 
 def make_review_server(path: str | Path, reviewer: str = "",
@@ -932,6 +983,7 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 <nav><button id="prev" type="button">← previous (p)</button>
 <button id="accept" type="button">accept and next (Enter)</button>
 <button id="none" type="button">no label (0)</button>
+<button id="undo" type="button">undo decision (u)</button>
 <button id="next" type="button">skip (n)</button>
 <button id="save" type="button">save to file (s)</button></nav>
 <p id="status" role="status"></p>
@@ -940,7 +992,8 @@ out of the training labels; to review it whole, tag its report to .jsonl or .csv
 "model's label" (bold) marks what the model gave; the number after each label is the model's score, 0 to 1 (each label has
 its own threshold: a score of 0.3 can be a given label); highlighted words in the paragraph are the evidence behind
 the model's labels.
-Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, s save; Space only scrolls.
+Keys: 1-5 toggle a label, 0 no label, Enter accept and go on, n skip, p back, u undo the decision (the paragraph
+is not reviewed again), s save; Space only scrolls.
 Decisions are written into the tagged file beside the model's tags.</p>
 </main>
 <script src="/app.js"></script></body></html>
@@ -993,6 +1046,7 @@ function render() {
     const mark = el("mark", seg.text, "ev"); mark.title = "evidence: " + seg.labels.join(", "); text.append(mark);
   }
   $("cut").hidden = !item.cut;
+  $("undo").disabled = item.reviewed_labels === null;  // nothing to undo
   const ev = Object.entries(item.evidence || {}).map(([l, t]) => l + ": " + t.join(", "));
   $("evidence").textContent = ev.length ? "evidence — " + ev.join(" · ") : "";
   context($("context-before"), item.before); context($("context-after"), item.after);
@@ -1031,13 +1085,28 @@ async function decide(labels) {
     status(e.message, true); }
   finally { deciding = false; }
 }
+async function undo() {  // the paragraph shown back to not reviewed; the page stays on it
+  if (deciding) return;
+  if (item.reviewed_labels === null) { status(`nothing to undo: ${item.paragraph} is not reviewed`); return; }
+  deciding = true;
+  const undone = item, at = position;
+  try { const r = await api("/api/undo", {paragraph: undone.paragraph, seen: undone.reviewed_labels});
+    if (!await show(at)) return;
+    const said = `undone ${undone.paragraph}: not reviewed (${r.done} of ${r.total})`;
+    if (r.warning) status(`${said}; kept in the journal, not in the file: ${r.warning}`, true);
+    else status(said); }
+  catch (e) {  // decided meanwhile in another tab: that decision shown
+    if (e.status === 409) await show(at);
+    status(e.message, true); }
+  finally { deciding = false; }
+}
 async function save() { try { const r = await api("/api/save", {}); status(`written to ${r.file}`); }
   catch (e) { status(e.message, true); } }
 function typing(t) {  // keys typed into a text box (the page's or an extension's) are text, not shortcuts
   return t.isContentEditable || t.tagName === "TEXTAREA" || t.tagName === "SELECT" ||
     (t.tagName === "INPUT" && !["checkbox", "radio", "button", "submit", "reset"].includes(t.type));
 }
-const buttons = ["prev", "accept", "none", "next", "save"];
+const buttons = ["prev", "accept", "none", "undo", "next", "save"];
 function pressable(t) { return t.tagName === "BUTTON" && buttons.includes(t.id); }
 function labelBox(t) { return t.tagName === "INPUT" && t.type === "checkbox" && t.id.startsWith("cb-"); }
 document.addEventListener("keydown", (ev) => {
@@ -1047,8 +1116,8 @@ document.addEventListener("keydown", (ev) => {
   }
   if (!item || ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
   const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;  // Caps Lock or Shift: N, P, S work too
-  if (ev.repeat && (k === "Enter" || k === "0" || (k >= "1" && k <= "5"))) {  // a held key decides (or toggles)
-    ev.preventDefault(); return;  // once: its repeats would accept the next paragraphs unread
+  if (ev.repeat && (k === "Enter" || k === "0" || k === "u" || (k >= "1" && k <= "5"))) {  // a held key decides
+    ev.preventDefault(); return;  // (or toggles, or undoes) once: its repeats would accept the next paragraphs unread
   }
   if (k >= "1" && k <= "5") { const cb = $("cb-" + info.labels[Number(k) - 1]); cb.checked = !cb.checked; ev.preventDefault(); }
   else if (k === "0") { decide([]); }
@@ -1056,6 +1125,7 @@ document.addEventListener("keydown", (ev) => {
     ev.preventDefault(); if (pressable(ev.target)) ev.target.click(); else decide(chosen()); }
   else if (k === "n") { if (position + 1 < item.total) show(position + 1); }
   else if (k === "p") { if (position > 0) show(position - 1); }
+  else if (k === "u") { undo(); }
   else if (k === "s") { save(); }
 });
 function button(id, act) {  // a pressed button lets go of the focus: Space or Enter never presses it again on the
@@ -1063,6 +1133,7 @@ function button(id, act) {  // a pressed button lets go of the focus: Space or E
 }
 button("accept", () => decide(chosen()));
 button("none", () => decide([]));
+button("undo", undo);
 button("next", () => { if (position + 1 < item.total) show(position + 1); });
 button("prev", () => { if (position > 0) show(position - 1); });
 button("save", save);

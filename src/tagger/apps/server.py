@@ -37,7 +37,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -327,28 +327,34 @@ class ReviewApp:
                 first.setdefault(sha, r.id)
         return {"report": doc, "paragraphs": paragraphs, "notices": notices}
 
-    # ---- HTTP routes (see tagger.apps.web)
-    raw_paths = ("/api/upload",)
-
+    # ---- HTTP routes (tagger.apps.web routes the requests)
     @property
     def static(self) -> dict[str, tuple[str, str]]:
         return {"/": (PAGE_HTML, "text/html; charset=utf-8"), "/app.js": (PAGE_JS, "text/javascript; charset=utf-8"),
                 "/app.css": (PAGE_CSS, "text/css; charset=utf-8")}
 
-    def handle_get(self, path: str, query: dict) -> dict | None:
-        return self.info() if path == "/api/info" else None
+    @property
+    def get_routes(self) -> dict[str, Callable[[dict], object]]:
+        return {"/api/info": lambda query: self.info()}
 
-    def handle_post(self, path: str, payload: object) -> dict | None:
-        if path == "/api/tag":
-            if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-                raise InputError('expected {"text": "...", "report": "name"}')
-            name = payload.get("report") if isinstance(payload.get("report"), str) else None
-            return self.tag(payload["text"], name)
-        if path == "/api/save":
-            return self.save(payload)
-        return None
+    @property
+    def post_routes(self) -> dict[str, Callable[[object], object]]:
+        return {"/api/tag": self.tag_request, "/api/save": self.save}
 
-    def handle_raw(self, path: str, query: dict, read_body) -> dict | object:
+    @property
+    def raw_routes(self) -> dict[str, Callable[[dict, Callable], object]]:
+        return {"/api/upload": self.upload}
+
+    def tag_request(self, payload: object) -> dict:
+        """``POST /api/tag``: ``{"text": "...", "report": "name"}`` tagged (:meth:`tag`)."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            raise InputError('expected {"text": "...", "report": "name"}')
+        name = payload.get("report") if isinstance(payload.get("report"), str) else None
+        return self.tag(payload["text"], name)
+
+    def upload(self, query: dict, read_body: Callable) -> dict | object:
+        """``POST /api/upload?name=FILE``: the file's own bytes, read (at most :attr:`max_bytes`) and tagged;
+        :data:`~tagger.apps.web.SENT` when the body was refused (answered already)."""
         name = (query.get("name") or [""])[0]
         problem = upload_name_problem(name)
         if problem:  # said before the body is read

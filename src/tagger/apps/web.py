@@ -7,11 +7,17 @@ Content-Security-Policy (no inline script; the pages build their DOM with ``text
 survives lone surrogates, and clients that hang up logged at DEBUG without a traceback.
 
 An app provides ``max_bytes`` (largest request body), optionally ``too_large_hint`` (what a JSON request over
-its limit is told after the limit), ``static`` (path → (text, content type)) and
-``handle_get(path, query)`` / ``handle_post(path, payload)`` returning a JSON-able object, or ``None``
-for an unknown path; ``handle_raw(path, query, body)`` (optional, with ``raw_paths``) takes a raw body: a file's
-own bytes (a form upload, multipart/form-data, is refused: its boundary lines would be read as the file's).
-A :class:`~tagger.errors.TaggerError` becomes a 400 answer with its message.
+its limit is told after the limit), and its routes, path → handler: ``static`` (path → (text, content type)),
+``get_routes`` (``handler(query)``) and ``post_routes`` (``handler(payload)``, the JSON body) returning a JSON-able
+object, and optionally ``raw_routes`` (``handler(query, read_body)``), which take a raw body: a file's own bytes (a
+form upload, multipart/form-data, is refused: its boundary lines would be read as the file's). This module does
+the routing, for every app alike: a path no route has is answered 404, a path asked with a method it does not take
+(a GET of a POST address) 405 with the methods it takes in ``Allow``. A :class:`~tagger.errors.TaggerError` becomes
+a 400 answer with its message.
+
+:meth:`WebServer.server_close` stops the server cleanly: no new request is taken (one on a connection already open
+is answered 503), and the requests under way are finished first — so a review session saves its decisions, and a
+page has its answer, before the process ends.
 
 Example:
     >>> server = WebServer(("127.0.0.1", 0), app)  # doctest: +SKIP
@@ -20,12 +26,15 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
 import shlex
 import socket
 import sys
+import threading
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
@@ -34,14 +43,17 @@ from urllib.parse import parse_qs, urlsplit
 from ..common.files import JsonProblem, load_json
 from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError
+from .outcome import Terminated
 
-__all__ = ["WebServer", "bind", "DISCONNECTS", "SENT", "UnsupportedMedia"]
+__all__ = ["WebServer", "bind", "allowed_methods", "DISCONNECTS", "SENT", "UnsupportedMedia"]
 
 log = logging.getLogger(__name__)
 
+Query = dict[str, list[str]]
+
+
 class WebApp(Protocol):
-    """What an app gives the server (see the module doc; ``too_large_hint``, ``handle_raw`` and ``raw_paths`` are
-    optional)."""
+    """What an app gives the server (see the module doc; ``too_large_hint`` and ``raw_routes`` are optional)."""
 
     @property
     def max_bytes(self) -> int: ...
@@ -49,9 +61,11 @@ class WebApp(Protocol):
     @property
     def static(self) -> dict[str, tuple[str, str]]: ...
 
-    def handle_get(self, path: str, query: dict[str, list[str]]) -> object: ...
+    @property
+    def get_routes(self) -> dict[str, Callable[[Query], object]]: ...
 
-    def handle_post(self, path: str, payload: object) -> object: ...
+    @property
+    def post_routes(self) -> dict[str, Callable[[object], object]]: ...
 
 
 class UnsupportedMedia(InputError):
@@ -97,6 +111,39 @@ def _loopback(address: str) -> bool:
         return False
 
 
+def allowed_methods(app: WebApp, path: str) -> tuple[str, ...]:
+    """The methods ``app`` answers at ``path`` (the ``Allow`` of a 405): ``GET`` and ``HEAD`` for a page or a
+    ``get_routes`` address, ``POST`` for a ``post_routes`` or ``raw_routes`` one; none for a path without a route.
+
+    Example:
+        >>> class App: static = {"/": ("", "text/html")}; get_routes = {}; post_routes = {"/api/save": print}
+        >>> allowed_methods(App(), "/"), allowed_methods(App(), "/api/save"), allowed_methods(App(), "/x")
+        (('GET', 'HEAD'), ('POST',), ())
+    """
+    methods: tuple[str, ...] = ()
+    if path in app.static or path in app.get_routes or path == "/favicon.ico":
+        methods += ("GET", "HEAD")
+    if path in app.post_routes or path in getattr(app, "raw_routes", {}):
+        methods += ("POST",)
+    return methods
+
+
+def _answered(do: Callable[[_Handler], None]) -> Callable[[_Handler], None]:
+    """A request method's handler, counted as under way while it runs (:meth:`WebServer.server_close` waits for
+    it), or answered 503 once the server is stopping."""
+    @functools.wraps(do)
+    def answer(self: _Handler) -> None:
+        if not self.server._begin():
+            self._drain()
+            return self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping: the request was not read; "
+                               "start it again to go on", close=True)
+        try:
+            do(self)
+        finally:
+            self.server._end()
+    return answer
+
+
 DISCONNECTS = (ConnectionError, TimeoutError)  # BrokenPipe, ConnectionReset/Aborted, socket timeouts
 _JSON_OVERHEAD = 256 * 1024  # JSON escaping around the largest text a request may carry
 
@@ -113,10 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), fmt % args)
 
     # ---- responses
-    def _headers(self, status: int, ctype: str, length: int) -> None:
+    def _headers(self, status: int, ctype: str, length: int, allow: tuple[str, ...] = ()) -> None:
         self.send_response(status)
-        if status == HTTPStatus.METHOD_NOT_ALLOWED:
-            self.send_header("Allow", "GET, HEAD, POST")
+        if allow:
+            self.send_header("Allow", ", ".join(allow))
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-store")
@@ -128,27 +175,38 @@ class _Handler(BaseHTTPRequestHandler):
                          "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         self.end_headers()
 
-    def _send(self, status: int, body: bytes, ctype: str) -> None:
+    def _send(self, status: int, body: bytes, ctype: str, allow: tuple[str, ...] = ()) -> None:
         try:
-            self._headers(status, ctype, len(body))
+            self._headers(status, ctype, len(body), allow)
             if self.command != "HEAD":
                 self.wfile.write(body)
         except DISCONNECTS as exc:  # the client went away: nothing to tell it
             log.debug("%s: client disconnected (%s)", self.address_string(), type(exc).__name__)
             self.close_connection = True
 
-    def _json(self, status: int, obj: object) -> None:
+    def _json(self, status: int, obj: object, allow: tuple[str, ...] = ()) -> None:
         try:
             body = json.dumps(obj, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate somewhere: JSON's \\u escapes carry it
             body = json.dumps(obj).encode("ascii")
-        self._send(status, body, "application/json; charset=utf-8")
+        self._send(status, body, "application/json; charset=utf-8", allow)
 
-    def _error(self, status: int, message: str, close: bool = False) -> None:
+    def _error(self, status: int, message: str, close: bool = False, allow: tuple[str, ...] = ()) -> None:
         if close:
             self.close_connection = True
         # as the terminal shows it (a name in it comes from the request): a bidi override would turn the rest around
-        self._json(status, {"error": terminal_safe(message)})
+        self._json(status, {"error": terminal_safe(message)}, allow)
+
+    def _no_route(self, path: str) -> None:
+        """Answer a request ``path`` takes no route for: 405 naming the methods it takes (a GET of an address that
+        takes POST), else 404. A body sent with it is read first (unread, it would reset the connection before the
+        answer is read)."""
+        self._drain()
+        allow = allowed_methods(self.server.app, path)
+        if allow:
+            return self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not answered here: {path} takes "
+                               f"{' and '.join(m for m in allow if m != 'HEAD')}", close=True, allow=allow)
+        return self._error(HTTPStatus.NOT_FOUND, f"no such page: {path}", close=True)
 
     # ---- request checks
     def _host_ok(self) -> bool:
@@ -187,13 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "bad Content-Length", close=True)
             return None
         if length < 0 or length > limit:
-            if 0 < length <= 4 * limit:  # drain a moderate excess so the client reads the answer
-                remaining = length
-                while remaining > 0:
-                    chunk = self.rfile.read(min(remaining, 1 << 16))
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
+            self._drain(4 * limit)  # a moderate excess, so that the client reads the answer
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                         too_large or f"the request is over the limit of {limit} bytes; split it", close=True)
             return None
@@ -203,6 +255,23 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("%s: request body cut short (%d of %d bytes)", self.address_string(), len(data), length)
             return None
         return data
+
+    def _drain(self, limit: int | None = None) -> None:
+        """Read and drop a request body that will not be used, of at most ``limit`` bytes (by default what a JSON
+        request may carry; a longer one is left, the connection closed): unread, it would reset the connection
+        before the client reads the answer."""
+        limit = 2 * self.server.app.max_bytes + _JSON_OVERHEAD if limit is None else limit
+        try:
+            remaining = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return
+        if not 0 < remaining <= limit:
+            return
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 16))
+            if not chunk:
+                break
+            remaining -= len(chunk)
 
     def _json_body(self) -> tuple[bool, object]:
         """``(True, parsed JSON)``, or ``(False, None)`` after an error response was sent."""
@@ -238,6 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                                    f"the request body, as the page does: curl --data-binary @FILE {url}")
 
     # ---- routes
+    @_answered
     def do_GET(self) -> None:
         if not self._host_ok():
             return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
@@ -248,26 +318,30 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, body.encode("utf-8"), ctype)
         if url.path == "/favicon.ico":
             return self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+        route = app.get_routes.get(url.path)
+        if route is None:
+            return self._no_route(url.path)
         try:
-            answer = app.handle_get(url.path, parse_qs(url.query))
+            answer = route(parse_qs(url.query))
         except TaggerError as exc:
             return self._error(HTTPStatus.BAD_REQUEST, str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug: keep serving, tell the page
             log.exception("request failed")
             return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}")
-        if answer is None:
-            return self._error(HTTPStatus.NOT_FOUND, f"no such page: {url.path}")
         return self._json(HTTPStatus.OK, answer)
 
     def do_HEAD(self) -> None:  # as GET, without the body (_send leaves it out): link checkers, curl -I
         self.do_GET()
 
+    @_answered
     def _not_allowed(self) -> None:
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not answered here: the page uses GET and POST",
-                    close=True)
+        if not self._host_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header", close=True)
+        self._no_route(urlsplit(self.path).path)
 
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
+    @_answered
     def do_POST(self) -> None:
         if not self._host_ok():
             return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header", close=True)
@@ -275,15 +349,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.FORBIDDEN, "cross-origin requests are refused", close=True)
         url = urlsplit(self.path)
         app = self.server.app
+        raw, route = getattr(app, "raw_routes", {}).get(url.path), app.post_routes.get(url.path)
+        if raw is None and route is None:
+            return self._no_route(url.path)
         try:
-            if url.path in getattr(app, "raw_paths", ()):
+            if raw is not None:
                 self._not_a_form(url.path)
-                answer = app.handle_raw(url.path, parse_qs(url.query), self._body)
+                answer = raw(parse_qs(url.query), self._body)
             else:
                 ok, payload = self._json_body()
                 if not ok:
                     return None
-                answer = app.handle_post(url.path, payload)
+                answer = route(payload)
         except DISCONNECTS as exc:
             log.debug("%s: client disconnected (%s)", self.address_string(), type(exc).__name__)
             self.close_connection = True
@@ -296,8 +373,6 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}: {exc}")
         if answer is SENT:
             return None
-        if answer is None:
-            return self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path}")
         return self._json(HTTPStatus.OK, answer)
 
 
@@ -312,7 +387,39 @@ class WebServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
+        self._under_way = 0  # requests being answered (_answered)
+        self._stopping = False
+        self._quiet = threading.Condition()
         super().__init__(address, _Handler)
+
+    def _begin(self) -> bool:
+        """Count a request as under way; ``False`` (not counted) once the server is stopping."""
+        with self._quiet:
+            if self._stopping:
+                return False
+            self._under_way += 1
+            return True
+
+    def _end(self) -> None:
+        with self._quiet:
+            self._under_way -= 1
+            self._quiet.notify_all()
+
+    def server_close(self) -> None:
+        """Stop: take no new request (the listening socket is closed; a request on a connection open already is
+        answered 503) and wait for the requests under way to be answered — a decision being journalled, a report
+        being tagged or its labels saved — so that the caller's last save, and the end of the process, never cut
+        one. A Ctrl-C (or SIGTERM) while it waits stops the wait (said in a warning)."""
+        with self._quiet:
+            self._stopping = True
+        super().server_close()
+        try:
+            with self._quiet:
+                if not self._quiet.wait_for(lambda: not self._under_way, timeout=1):  # most end at once: unsaid
+                    log.info("waiting for %d request(s) under way to be answered", self._under_way)
+                    self._quiet.wait_for(lambda: not self._under_way)
+        except (KeyboardInterrupt, Terminated):  # asked again: stop now
+            log.warning("stopped without waiting for %d request(s) under way", self._under_way)
 
     @property
     def url(self) -> str:

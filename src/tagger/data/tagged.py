@@ -1547,14 +1547,15 @@ _WAS_UNKNOWN = "unknown"
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One decision a review session journalled: the paragraph, its labels, who and when, the
+    """One decision a review session journalled: the paragraph, its labels (``None``: an undo, the paragraph
+    taken back to not reviewed), who and when, the
     :func:`~tagger.data.examples.text_sha` of the text it was made on (``None`` in journals written before that
     was kept) and the labels the paragraph's decision held when it was made (``was``: ``None`` for no decision;
     "unknown" in journals written before that was kept): :meth:`conflict` tells a decision made in the
     file after it (by hand, by another program) from the one it replaced."""
 
     paragraph: str
-    labels: tuple[str, ...]
+    labels: tuple[str, ...] | None
     by: str | None
     at: str | None
     sha: str | None
@@ -1570,14 +1571,17 @@ class JournalEntry:
         Example:
             >>> JournalEntry.parse('{"paragraph": "r:1", "labels": [], "by": "ana"}').labels
             ()
+            >>> JournalEntry.parse('{"paragraph": "r:1", "labels": null, "was": []}').labels is None  # an undo
+            True
         """
         try:
             entry = json.loads(line)
             was = entry.get("was", _WAS_UNKNOWN)
             if was is not None and was != _WAS_UNKNOWN:
                 was = validate_labels(list(was), "journal")
-            return cls(entry["paragraph"], validate_labels(list(entry["labels"]), "journal"), entry.get("by"),
-                       entry.get("at"), entry.get("sha"), was)
+            labels = entry["labels"]
+            return cls(entry["paragraph"], None if labels is None else validate_labels(list(labels), "journal"),
+                       entry.get("by"), entry.get("at"), entry.get("sha"), was)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
@@ -3393,7 +3397,8 @@ def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
             conflicts[entry.paragraph] = conflict
             if not conflict.journal_stands:  # the file's later decision stands
                 continue
-        by_id[entry.paragraph] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
+        by_id[entry.paragraph] = None if entry.labels is None else {  # an undo: no decision
+            "reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
         applied += 1
     return applied, named, list(conflicts.values())
 
@@ -3802,8 +3807,11 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     if not repeated:  # a review session's journal: only a file without repeated ids can have one
         journal = {p: decided.get(p) for p in texts}
         applied, not_carried, conflicts = _journalled(path, journal, texts)
-        if applied:
-            decided.update({p: d for p, d in journal.items() if d is not None})
+        for p, d in journal.items() if applied else ():
+            if d is None:  # none, or taken back by an undo
+                decided.pop(p, None)
+            else:
+                decided[p] = d
     if cut:
         _say_cut(path, cut)
     reports = None
