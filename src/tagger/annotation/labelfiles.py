@@ -35,6 +35,7 @@ from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_da
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
+from ..text.normalize import paragraph_lines
 from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
@@ -243,7 +244,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         text = text[1:].strip()
     if not text:
         raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
-    if len(text.splitlines()) > 1 or "\x00" in text:  # tagger's paragraphs are lines: no paragraph is this text
+    if len(paragraph_lines(text)) > 1 or "\x00" in text:  # tagger's paragraphs are lines: none is this text
         what = "a NUL character" if "\x00" in text else "a line break"
         raise LabelFileError(f"{where}: the text of {pid} holds {what}, which no paragraph tagger reads does (a report "
                              "is split at its line breaks); restore the paragraph text from the file tagger suggest "

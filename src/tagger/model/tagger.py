@@ -642,7 +642,9 @@ class Tagger(ParamsMixin):
         return out
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
-        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string.
+        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string. Each string is one
+        paragraph: a line break in it (:data:`~tagger.text.normalize.PARAGRAPH_BREAKS`), or a separator
+        (:data:`~tagger.text.normalize.SEPARATORS`), scores as a space; :meth:`tag` splits a whole report.
 
         ``reports``: the report id of each paragraph (``None``, or a missing value such as NaN, for a
         loose one), when the paragraphs
@@ -725,8 +727,9 @@ class Tagger(ParamsMixin):
         return self.decide(self.predict_proba(X, reports))  # a single string: a single list
 
     def tag(self, report: str, doc: str | int = "report", evidence: bool = True) -> list:
-        """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
-        per paragraph: id, text, kind, labels, scores, evidence)."""
+        """Split a whole report into paragraphs — at its paragraph breaks, as every file reader splits it
+        (:data:`~tagger.text.normalize.PARAGRAPH_BREAKS`) — and tag each one
+        (:class:`~tagger.model.results.TagResult` per paragraph: id, text, kind, labels, scores, evidence)."""
         from .results import tag_report
 
         return tag_report(self, report, doc, evidence)
