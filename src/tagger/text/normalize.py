@@ -39,6 +39,7 @@ break (``\\x0c``: ``pdftotext`` puts one before a page's first line, often insid
 separators ``\\x1c``–``\\x1f`` and NEL (``\\x85``, a byte of many a UTF-8 character read as Latin-1). Inside a paragraph
 they are white space: :func:`normalize` makes each a space, as any white space."""
 _PARAGRAPH_BREAK = re.compile("|".join(map(re.escape, PARAGRAPH_BREAKS)))  # "\\r\\n" first: one break
+_OTHER_BREAKS = [brk for brk in PARAGRAPH_BREAKS if "\n" not in brk]
 
 # Controls (tab, line breaks and SEPARATORS are white space, handled below), lone surrogates, and the format characters
 # (Unicode category Cf) that show nothing: soft hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
@@ -163,7 +164,9 @@ def paragraph_lines(text: str, keepends: bool = False) -> list[str]:
         ['a\\r\\n', 'b\\x85c']
     """
     if not keepends:
-        lines = _PARAGRAPH_BREAK.split(text)
+        # most texts (a file's, read) break at "\n" only: str.split is six times faster than the pattern's split
+        plain = not any(brk in text for brk in _OTHER_BREAKS)
+        lines = text.split("\n") if plain else _PARAGRAPH_BREAK.split(text)
         if not lines[-1]:  # nothing after the last break (or no text): no line, as str.splitlines
             lines.pop()
         return lines
