@@ -28,7 +28,7 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, read_text_file, strict_rows
+from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
@@ -419,8 +419,8 @@ def raise_errors(source: str | Path, errors: list[str], advice: str = "") -> Non
 
 # --------------------------------------------------------------------------- the merge
 def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) -> str:
-    return json.dumps({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
-                       "source": "imported", "text_sha": row.text_sha}, ensure_ascii=False)
+    return jsonl_line({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
+                       "source": "imported", "text_sha": row.text_sha})[:-1]
 
 
 def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:

@@ -32,8 +32,8 @@ from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
                             EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, csv_problem,
                             decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
-                            folder_files, glob_matches, iter_json_blocks, names_nothing, no_such, not_a_file,
-                            open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
+                            folder_files, glob_matches, iter_json_blocks, jsonl_line, names_nothing, no_such,
+                            not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
                             read_report_text, replace_surrogates, tab_table_header, undecodable_row)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
@@ -2148,8 +2148,7 @@ class RowEncoder:
     def encode(self, rows: list[dict]) -> str:
         """Laid-out rows as the text of a line format (``jsonl``, ``csv``, ``table``)."""
         if self.fmt == "jsonl":
-            dumps = json.JSONEncoder(ensure_ascii=False).encode
-            return "".join(dumps(row) + "\n" for row in rows)
+            return "".join(jsonl_line(row) for row in rows)
         if self.fmt == "csv":
             buf = io.StringIO(newline="")
             writer = self._csv_writer(buf)
