@@ -472,6 +472,22 @@ def test_stdin_json_lines_keep_unicode_line_separators(cli_model, monkeypatch, c
     assert "检查线路" in capsys.readouterr().out
 
 
+def test_jsonl_output_escapes_the_line_separators_other_readers_split_at(cli_model, tmp_path):
+    """A paragraph may hold U+0085 now (it ends none), a kept column anything: tagger tag wrote them raw into its
+    JSONL, and a reader that splits lines as Python's str.splitlines does (the adversarial suite) read half a line.
+    They are escaped as the label exports escape them (tagger.common.files.jsonl_line)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "r1", "note": "甲\u2028乙\u2029丙", "text": "供电所为老人\x85检查线路。"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["tag", str(src), "--id-column", "id", "--keep-columns", "note", "--model", cli_model,
+                 "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert not any(ch in text for ch in "\x85\u2028\u2029")
+    (row,) = [json.loads(line) for line in text.splitlines()]
+    assert (row["text"], row["note"]) == ("供电所为老人\x85检查线路。", "甲\u2028乙\u2029丙")
+
+
 def _mixed_inputs(tmp_path):
     (tmp_path / "a.jsonl").write_text('{"text": "供电所为老人检查线路。"}\n\n[1]\n{x\n{"id": 5}\n', encoding="utf-8")
     (tmp_path / "b.jsonl").write_text("\n\n", encoding="utf-8")

@@ -370,3 +370,14 @@ def test_evaluate_test_on_a_queue_scores_its_paragraphs_within_their_reports(shi
     _, payload, _ = run_test(queue, model, out=tmp_path / "ev", plots=False, n_boot=50)
     scored = payload["runs"][0]["metrics"]
     assert decided["labels"] and scored["micro_f1"] == 1.0, scored
+
+
+def test_reports_are_compared_as_given():
+    """others_max, may_learn and fit_context compared ids as str(): the number 1 and the text "1" were one report.
+    The estimator gives them the ids report_keys read (one form each); called directly, ids are compared as given."""
+    from tagger.model.context import may_learn
+
+    scores = np.array([[0.9], [0.2], [0.4]])
+    got = others_max(scores, [1, "1", "1"], np.ones(3, bool))
+    np.testing.assert_array_equal(got, [[np.nan], [0.4], [0.2]])
+    assert not may_learn([1, "1"], min_reports=1) and may_learn([1, 1, "1"], min_reports=1)

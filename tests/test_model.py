@@ -646,6 +646,63 @@ def test_an_empty_report_id_is_refused_not_pooled(seed_model, empty):
     assert seed_model.predict(texts, reports=[None, None]) == seed_model.predict(texts)
 
 
+@pytest.fixture(scope="module")
+def context_model(seed_model):
+    """The seed model with a report-context weight on every label: scores that depend on which paragraphs are
+    one report (the seed reports are too few to learn one)."""
+    import copy
+
+    model = copy.deepcopy(seed_model)
+    model.context_weights_ = np.full(len(LABELS), 1.5)
+    return model
+
+
+REPORT_TEXTS = ["党员志愿者走进敬老院,为孤寡老人义务检查线路。", "队员们还为老人更换了老化插座。",
+                "公司召开安全生产工作会议。", "会议要求各单位做好迎峰度夏准备。"]
+
+
+def test_the_text_and_the_number_of_one_id_are_refused_not_pooled(context_model):
+    """reports=[1, 1, "1", "1"] made str() of each id: the number 1 and the text "1" were one report, their
+    paragraphs gave each other context without a word. Both are the id "1" as every file writes it, so the mix is
+    refused, naming the two positions; ids written one way are scored as before."""
+    texts = REPORT_TEXTS
+    with pytest.raises(ValueError, match=r"reports\[2\] is the text '1' and reports\[0\] the number 1: one id"):
+        context_model.predict_proba(texts, reports=[1, 1, "1", "1"])
+    with pytest.raises(ValueError, match=r"reports\[1\] is the text '7' and reports\[3\] the number 7"):
+        context_model.fit(texts, np.zeros((4, len(LABELS)), int), reports=["a", "7", "b", np.int64(7)])
+    numbers = context_model.predict_proba(texts, reports=[1, 1, np.int64(2), 2])
+    np.testing.assert_array_equal(numbers, context_model.predict_proba(texts, reports=["1", "1", "2", "2"]))
+    assert not np.array_equal(numbers, context_model.predict_proba(texts, reports=["1", "1", "1", "1"]))
+
+
+@pytest.mark.parametrize("odd, shown", [(b"r1", r"b'r1' \(bytes\)"), (True, r"True \(bool\)"),
+                                        (1.5, r"1\.5 \(float\)"), (7.0, r"7\.0 \(float\)"),
+                                        (("r", 1), r"\('r', 1\) \(tuple\)")])
+def test_a_report_id_that_is_no_text_nor_whole_number_is_refused(context_model, odd, shown):
+    """b"r1" became the report "b'r1'", True the report "True", 7.0 the report "7.0" — not what tag_frame, tag() or
+    tagger tag read such a cell as (they refuse it): refused here too, naming its position."""
+    with pytest.raises(TypeError, match=rf"reports\[1\] is {shown}, not a report id") as refused:
+        context_model.predict_proba(REPORT_TEXTS[:2], reports=["r1", odd])
+    assert ("astype('Int64')" in str(refused.value)) == isinstance(odd, float)  # how to make a float column ids
+    pd = pytest.importorskip("pandas")
+    series = pd.Series(["r1", odd], index=["x", "y"], dtype=object)
+    with pytest.raises(TypeError, match=r"reports\[1\] \(index 'y'\) is"):
+        context_model.predict_proba(REPORT_TEXTS[:2], reports=series)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["a", "b", "报告1", None]), st.integers(-3, 3)), min_size=4, max_size=4))
+def test_only_which_paragraphs_share_an_id_decides_their_context(context_model, ids):
+    """Ids are compared as the one rule reads them: each renamed to another text, one per report (None kept: a
+    loose paragraph), the scores stay bit for bit."""
+    from tagger.common.cells import report_id_of
+
+    keys = [report_id_of(r) for r in ids]  # no text here is a number's digits: never the refused mix
+    renamed = {k: f"report-{n}" for n, k in enumerate(dict.fromkeys(k for k in keys if k is not None))}
+    np.testing.assert_array_equal(context_model.predict_proba(REPORT_TEXTS, reports=ids),
+                                  context_model.predict_proba(REPORT_TEXTS, reports=[renamed.get(k) for k in keys]))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda t: t.fit([], np.zeros((0, 5))), ValueError, "no paragraphs to train on"),
     (lambda t: t.fit("党员为老人服务。", [[1, 0, 0, 0, 1]]), TypeError, "got a single str; wrap it in a list"),

@@ -218,3 +218,27 @@ def test_decoding_deeply_nested_escapes_takes_one_pass():
         assert decode_entities(nested) == "&" + "amp;" * 3998 + "nbsp;"
     assert one.call_count == 1
     assert normalize(nested) == normalize(normalize(nested))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("孤寡老人检查线路ab1 ,。"), max_size=12),
+       st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\u2028", "\u2029", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85"]),
+       st.text(alphabet=st.sampled_from("孤寡老人检查线路ab1 ,。"), max_size=12))
+@example("为孤寡老人检查线路。", "\x1c", "公司召开会议。")
+@example("10kV", "\x85", "线路")
+def test_a_break_or_separator_inside_a_paragraph_reads_as_a_space(before, char, after):
+    """predict() scores a string as one paragraph: a paragraph break or a separator in it is white space. The
+    information separators \\x1c–\\x1f and NEL were removed as invisible instead: "。\\x1c公司" read as "。公司",
+    "10kV\\x85线路" as "10kV线路", against "。 公司" with the space a page break or a line break gave."""
+    assert normalize(before + char + after) == normalize(before + " " + after)
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\x0b", "\u2028", "\u2029", "\x0c", "\x1c", "\x1e", "\x85"])
+def test_predict_scores_a_paragraph_with_a_break_or_separator_as_with_a_space(seed_model, char):
+    """The same, in the scores: ``model.predict_proba([text])`` of a paragraph holding one of these characters."""
+    import numpy as np
+
+    pairs = [("党员服务队走进敬老院,为孤寡老人免费检查线路。", "队员们还讲解了安全用电知识。"),
+             ("为小区加装电梯接电", "10kV线路改造。")]  # "接电10kV" (\x1c, \x85 removed) scored otherwise than "接电 10kV"
+    np.testing.assert_array_equal(seed_model.predict_proba([a + char + b for a, b in pairs]),
+                                  seed_model.predict_proba([a + " " + b for a, b in pairs]))

@@ -19,6 +19,7 @@ from tagger.common.files import (csv_text_lines, decode_bytes, decode_page, iter
                                  open_text_stream, parse_json_lines, read_docx_text, read_report_text, read_text_file,
                                  read_text_lines, other_encoding, common_han, mostly_common_han)
 from tagger.errors import DecodeError, InputError
+from tagger.text.normalize import paragraph_lines
 from tagger.text.report import chrome_reason, hard_wrap_width, is_caption, is_heading, read_report, split_report
 
 from helpers import decodes
@@ -935,8 +936,8 @@ def test_split_never_fails_and_keeps_text(text):
     assert len({p.id for p in paras}) == len(paras)
     assert [p.index for p in paras] == sorted(p.index for p in paras)
     for p in paras:
-        assert p.text and (p.text in text or hard_wrap_width(text.splitlines())) and p.text == p.text.strip()
-        assert p.text.splitlines() == [p.text] and p.norm
+        assert p.text and (p.text in text or hard_wrap_width(paragraph_lines(text))) and p.text == p.text.strip()
+        assert paragraph_lines(p.text) == [p.text] and p.norm  # a paragraph holds no paragraph break
         assert p.kind in ("body", "heading", "caption")
 
 
@@ -2249,3 +2250,36 @@ def test_gbk_whose_first_characters_happen_to_be_utf8_is_read_as_gbk(data, expec
     assert guess_encoding(data, "x.txt") == expected
     with pytest.raises(InputError, match="UTF-8 text with an invalid byte"):
         guess_encoding("供电".encode("utf-8") + "断开".encode("gbk") + b"\n", "y.txt")
+
+
+# one paragraph break, or one separator that ends none, between pieces of Chinese report text
+_BREAKS_AND_SEPARATORS = ["\n", "\r\n", "\r", "\x0b", "\u2028", "\u2029", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85"]
+_PIECES = ["党员服务队走进敬老院", "为孤寡老人免费检查室内线路。", "更换老化插座", "公司召开会议。", "暖心服务进社区", " ", "\u3000"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES + _BREAKS_AND_SEPARATORS), max_size=14), st.booleans())
+@example(["<p>为孤寡老人检查线路,", "\r", "更换插座。</p>"], False)  # a CR inside a closed <p>: white space in a file
+def test_tag_splits_a_report_where_a_file_of_it_is_split(seed_model, tmp_path_factory, pieces, markup):
+    """tag() split a report at every character str.splitlines() breaks at (also \\x1c–\\x1e, \\x85, \\x0c), and a
+    file's reader turned a CR into "\\n" first, so a CR inside a closed <p> was white space in an .html file and a
+    paragraph break in tag(). One rule now (tagger.text.normalize.paragraph_lines): the same paragraphs from tag(),
+    a .txt file and an .html file of the same text."""
+    text = "".join(pieces)
+    if markup and not text.startswith("<p>"):
+        text = f"<p>{text}</p><p>公司召开会议。</p>"
+    folder = tmp_path_factory.mktemp("same")
+    for suffix in (".txt", ".html") if "<p>" in text else (".txt",):
+        path = folder / f"r{suffix}"
+        path.write_bytes(text.encode("utf-8"))
+        read = [p.text for p in read_report(path)]
+        assert [r.text for r in seed_model.tag(text, doc="r")] == read, suffix
+        assert not any(brk in p for p in read for brk in _BREAKS_AND_SEPARATORS[:6])
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85"])
+def test_a_separator_that_ends_no_paragraph_stays_inside_it(separator):
+    """A page break, an information separator or NEL split a report (str.splitlines) though it ends no paragraph."""
+    paras = split_report(f"党员服务队走进敬老院,{separator}为孤寡老人检查线路。\n公司召开会议。", "r")
+    assert [p.text for p in paras] == [f"党员服务队走进敬老院,{separator}为孤寡老人检查线路。", "公司召开会议。"]
+    assert [p.id for p in paras] == ["r:0", "r:1"]

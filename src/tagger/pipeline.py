@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from .common.cells import is_missing
+from .common.cells import is_missing, report_id_of
 from .data.tagged import earlier_copy, report_content
 from .labels import LABELS
 from .model.results import TagResult, tag_paragraphs, tag_report
@@ -125,24 +125,6 @@ def _check_frame_args(model, df, text_column: str) -> None:
             hint = "; for paragraphs use model.predict(texts), for one report model.tag(text)"
         raise TypeError(f"tag_frame() expects a pandas DataFrame of reports (one per row), got "
                         f"{type(df).__name__}{hint}")
-
-
-def report_id_of(cell: object) -> str | None:
-    """The report id an id cell gives, as :func:`tag_frame` reads it (and ``tagger tag`` reads ids): text as written,
-    a whole number as its digits — so the text ``"1"`` and the number ``1`` are one id; ``None`` for a missing cell
-    (``None``, NaN, pandas' NA) or one that is no id (a boolean, a float, a date: :func:`tag_frame` refuses both,
-    naming the row).
-
-    Example:
-        >>> import numpy as np
-        >>> report_id_of("r1"), report_id_of(np.int64(1)), report_id_of(1), report_id_of(None), report_id_of(True)
-        ('r1', '1', '1', None, None)
-    """
-    import numpy as np
-
-    if is_missing(cell) or not isinstance(cell, (str, int, np.integer)) or isinstance(cell, (bool, np.bool_)):
-        return None
-    return str(cell)
 
 
 def tag_frame(model: Tagger, df: pd.DataFrame, text_column: str = "text", id_column: str | None = None,

@@ -85,7 +85,7 @@ from ..common.atomic import refuse_an_input
 from ..common.cells import is_missing, unguard_cell
 from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, check_header, csv_text_start, json_start,
                             load_json, parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
-                            text_lines, universal_newlines)
+                            jsonl_line, text_lines, universal_newlines)  # jsonl_line: re-exported
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
 from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
@@ -135,8 +135,6 @@ _LS_FLAT_MARKERS = ("annotation_id", "annotator", "lead_time")
 _DOCCANO_MARKERS = ("annotation_approver", "meta", "Comments")
 _TAGGER_MARKERS = ("doc", "index", "kind", "text_sha")  # fields of our label files that doccano never writes
 _PRODIGY_MARKERS = ("answer", "_input_hash", "_task_hash")
-# Characters str.splitlines() breaks at that json.dumps(ensure_ascii=False) leaves as they are.
-_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def choice_value(label: str) -> str:
@@ -319,20 +317,6 @@ def to_doccano(items: Sequence[ExportItem]) -> list[dict[str, Any]]:
         rows.append({"text": item.text, "label": labels, **{k: v for k, v in _data(item).items()
                                                               if k != "text"}, "predicted": labels})
     return rows
-
-
-def jsonl_line(obj: Any) -> str:
-    """One JSONL line (with ``\\n``): UTF-8 text as is, except the line separators other readers split
-    at (U+0085, U+2028, U+2029), which are escaped.
-
-    Example:
-        >>> jsonl_line({"text": "a\\u2028b"})
-        '{"text": "a\\\\u2028b"}\\n'
-    """
-    line = json.dumps(obj, ensure_ascii=False)
-    for ch, escaped in _LINE_BREAKS.items():
-        line = line.replace(ch, escaped)
-    return line + "\n"
 
 
 # --------------------------------------------------------------------------- reading what to export

@@ -28,13 +28,14 @@ from pathlib import Path
 from ..common.atomic import atomic_write
 from ..common.cells import guard_hash
 from ..common.locks import file_lock
-from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, read_text_file, strict_rows
+from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
 from ..common.xlsx import CUT_ADVICE, is_cut
 from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
+from ..text.normalize import paragraph_lines
 from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
@@ -243,7 +244,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         text = text[1:].strip()
     if not text:
         raise LabelFileError(f"{where}: empty text; restore the paragraph text from the file tagger suggest wrote")
-    if len(text.splitlines()) > 1 or "\x00" in text:  # tagger's paragraphs are lines: no paragraph is this text
+    if len(paragraph_lines(text)) > 1 or "\x00" in text:  # tagger's paragraphs are lines: none is this text
         what = "a NUL character" if "\x00" in text else "a line break"
         raise LabelFileError(f"{where}: the text of {pid} holds {what}, which no paragraph tagger reads does (a report "
                              "is split at its line breaks); restore the paragraph text from the file tagger suggest "
@@ -418,8 +419,8 @@ def raise_errors(source: str | Path, errors: list[str], advice: str = "") -> Non
 
 # --------------------------------------------------------------------------- the merge
 def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) -> str:
-    return json.dumps({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
-                       "source": "imported", "text_sha": row.text_sha}, ensure_ascii=False)
+    return jsonl_line({"id": row.id, "doc": doc or row.doc, "text": row.text, "labels": list(labels),
+                       "source": "imported", "text_sha": row.text_sha})[:-1]
 
 
 def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..common.cells import guard_cell, guard_hash, guard_row
+from ..common.cells import guard_cell, guard_hash, guard_row, is_missing, report_id_of
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
                             EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, csv_problem,
                             decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
-                            folder_files, glob_matches, iter_json_blocks, names_nothing, no_such, not_a_file,
-                            open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
+                            folder_files, glob_matches, iter_json_blocks, jsonl_line, names_nothing, no_such,
+                            not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
                             read_report_text, replace_surrogates, tab_table_header, undecodable_row)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
@@ -504,10 +504,10 @@ def _id_kind(value: object) -> str:
 
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
          keep: Sequence[str] = (), source: str = "") -> Record | BadRow:
-    said = obj.get(id_column) if id_column else None
+    said = report_id_of(obj.get(id_column)) if id_column else None
     named = where  # a bad text named with its report's id too (user test: an empty text's row was hard to find)
-    if isinstance(said, str) and said.strip() or isinstance(said, int) and not isinstance(said, bool):
-        named = f"{where} (id {quote_cell(str(said))})"
+    if said is not None and said.strip():
+        named = f"{where} (id {quote_cell(said)})"
     if text_column not in obj:
         return BadRow(named, f"no {text_column!r} field (use --text-column)")
     value = obj[text_column]
@@ -519,14 +519,14 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
     rid = obj.get(id_column) if id_column else None
-    if id_column and (rid is None or rid != rid):  # missing or NaN
+    if id_column and is_missing(rid):
         # --id-column was given: naming it again helps nothing (bad-input test)
         return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
                       f"the {id_column!r} cell is empty: {_ID_FIX}")
     if id_column and isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
         rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
         # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float, refused below)
-    if id_column and (isinstance(rid, bool) or not isinstance(rid, (str, int))):  # str(True) would be an id
+    if id_column and report_id_of(rid) is None:  # str(True) would be an id
         return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
     if missing:
@@ -536,7 +536,7 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     meta = {col: _meta_value(obj[col], where, col, found) for col in keep}
     _say_cleaned(where, found)
     if rid is not None:
-        rid = str(rid)
+        rid = report_id_of(rid)
         problem = report_id_problem(rid)
         if problem:  # it would break paragraph ids, the review journal and labels import further on
             return BadRow(where, f"{id_column!r} value {problem}")
@@ -2148,8 +2148,7 @@ class RowEncoder:
     def encode(self, rows: list[dict]) -> str:
         """Laid-out rows as the text of a line format (``jsonl``, ``csv``, ``table``)."""
         if self.fmt == "jsonl":
-            dumps = json.JSONEncoder(ensure_ascii=False).encode
-            return "".join(dumps(row) + "\n" for row in rows)
+            return "".join(jsonl_line(row) for row in rows)
         if self.fmt == "csv":
             buf = io.StringIO(newline="")
             writer = self._csv_writer(buf)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
-from ..common.files import LONE_SURROGATE
+from ..common.files import LONE_SURROGATE, jsonl_line
 from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
 from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, OutputFolderError, SkippableError,
                       TaggerError, UsageError)
@@ -710,8 +710,8 @@ def cmd_devset(args: argparse.Namespace) -> int:
         final_outputs(output)
         with atomic_write(output, "w", encoding="utf-8", exclusive=not args.force) as fh:
             for e in status.examples:
-                fh.write(json.dumps({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
-                                     "labels": list(e.labels)}, ensure_ascii=False) + "\n")
+                fh.write(jsonl_line({"id": e.id, "doc": e.doc, "index": e.index, "kind": e.kind, "text": e.text,
+                                     "labels": list(e.labels)}))
         log.info("wrote %s (%d paragraphs; real text: keep it out of the repository)", output,
                  len(status.examples))
     return EXIT_OK if status.ok else EXIT_ERROR

@@ -50,11 +50,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..common.cells import report_id_of
 from ..common.paths import model_file
 from ..errors import InputError, ModelFileError, quote_cell
 from ..labels import LABELS
 from ..model.persistence import file_sha256, load_model
-from ..pipeline import ROW_COLUMNS, report_id_of, tag_frame
+from ..pipeline import ROW_COLUMNS, tag_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -255,7 +256,7 @@ def check_ids(ddf: Any, id_column: str, examples: int = 5) -> None:
     """Refuse a Dask (or pandas) frame of reports where one id is given to more than one report (row) — before
     :func:`tag_dask`, which tags partitions apart and so cannot see an id that reports of two partitions share;
     their paragraphs would get the same ids (``r1:0`` twice) and a count by report would merge them. Ids are read as
-    :func:`tagger.pipeline.tag_frame` reads them (:func:`tagger.pipeline.report_id_of`: the text ``"1"`` and the
+    :func:`tagger.pipeline.tag_frame` reads them (:func:`tagger.common.cells.report_id_of`: the text ``"1"`` and the
     number ``1`` are one id). One pass over the id column alone (``value_counts``: no shuffle, no tagging); a missing
     id, or a cell that is no id, is not counted here (:func:`tagger.pipeline.tag_frame` refuses it, naming its row).
 
@@ -311,7 +312,7 @@ def check_ids(ddf: Any, id_column: str, examples: int = 5) -> None:
 
 
 def _report_ids(cells: pd.Series) -> pd.Series:
-    """The report ids of a column of id cells (:func:`tagger.pipeline.report_id_of`; ``None``: not counted)."""
+    """The report ids of a column of id cells (:func:`tagger.common.cells.report_id_of`; ``None``: not counted)."""
     return cells.map(report_id_of).astype("object")
 
 

@@ -49,7 +49,7 @@ from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
-from ..text.normalize import decode_entities_at, normalize_many
+from ..text.normalize import decode_entities_at, normalize_many, paragraph_lines
 from ..text.report import mojibake_note, one_line_note
 from .web import SENT, UnsupportedMedia, WebServer, bind
 
@@ -222,7 +222,7 @@ def _first_lines(text: str, limit: int) -> tuple[str, int]:
     """``text`` cut after its ``limit``-th non-blank line, and how many non-blank lines it has.
     Paragraph ids count non-blank lines (a long line split at paragraph indents counts each part, and a cut at a
     line's end leaves those parts as they are), so the kept paragraphs keep the ids of the whole report."""
-    lines = text.splitlines(keepends=True)
+    lines = paragraph_lines(text, keepends=True)  # the lines the report is split at
     kept, count = [], 0
     for line in lines:
         if line.strip():

@@ -13,7 +13,7 @@ Example:
 
 It is also the home of the one rule for a *missing* cell of a frame (:func:`is_missing`): ``None``, NaN,
 pandas' ``NA``/``NaT`` — what a nullable ``string``/``Int64``/``boolean``/``Float64`` column holds is the same
-gap as the ``None``/NaN of an ``object``/``float64`` one.
+gap as the ``None``/NaN of an ``object``/``float64`` one —, and of a *report id* (:func:`report_id_of`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing"]
+__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing", "report_id_of"]
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
@@ -82,3 +82,27 @@ def is_missing(value: object) -> bool:
     if not pd.api.types.is_scalar(value):  # a list, tuple, dict or array: a value
         return False
     return bool(pd.isna(value))
+
+
+def report_id_of(cell: object) -> str | None:
+    """The report id a value gives, the one rule of every reader of ids — ``tag_frame``, ``tag(doc=)``,
+    ``predict_proba(reports=)``, ``fit(reports=)``, an id column of ``tagger tag``: text as written, a whole number
+    (``int``, numpy's integers) as its digits, the form every output writes it in — so the text ``"1"`` and the number
+    ``1`` are one id. ``None`` for a missing value (:func:`is_missing`) and for a value that is no id (a boolean, a
+    float, bytes, a date, a tuple …): callers tell the two apart with :func:`is_missing` and refuse the second, naming
+    it (a float column of whole numbers, as pandas makes an integer column with a gap: ``.astype("Int64")``).
+
+    Example:
+        >>> import numpy as np
+        >>> report_id_of("r1"), report_id_of(np.int64(1)), report_id_of(1), report_id_of(None)
+        ('r1', '1', '1', None)
+        >>> report_id_of(True), report_id_of(7.0), report_id_of(b"r1"), report_id_of(float("nan"))
+        (None, None, None, None)
+    """
+    if isinstance(cell, str):
+        return str(cell)  # numpy's str_ too, as a plain str
+    if isinstance(cell, bool) or is_missing(cell):
+        return None
+    import numpy as np
+
+    return str(int(cell)) if isinstance(cell, (int, np.integer)) and not isinstance(cell, np.bool_) else None

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
-           "decode_bytes", "read_text_file", "read_text_lines", "universal_newlines", "text_lines",
+           "decode_bytes", "read_text_file", "read_text_lines", "universal_newlines", "text_lines", "jsonl_line",
            "read_docx_text", "decode_report", "read_report_text", "decode_page",
            "tab_table_header", "describe_tab_table", "open_workbook", "PAGE_FONTS",
            "page_charset", "PAGE_SUFFIXES", "REPORT_SUFFIXES", "REPORT_KINDS", "GENERATOR_MARK", "glob_matches",
@@ -825,6 +825,26 @@ def universal_newlines(text: str) -> str:
         'a\\nb\\nc\\n'
     """
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Characters str.splitlines() breaks at that json.dumps(ensure_ascii=False) leaves as they are.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def jsonl_line(obj: Any) -> str:
+    """One JSONL line (with ``\\n``), the one way the package writes one: UTF-8 text as is, except the line
+    separators other readers split at (U+0085, U+2028, U+2029: Python's ``str.splitlines``, JavaScript), which are
+    escaped — a paragraph may hold U+0085 (it ends none: :data:`tagger.text.normalize.SEPARATORS`), a kept column any.
+
+    Example:
+        >>> jsonl_line({"text": "a\\u2028b\\x85c"})
+        '{"text": "a\\\\u2028b\\\\u0085c"}\\n'
+    """
+    line = json.dumps(obj, ensure_ascii=False)
+    for ch, escaped in _LINE_BREAKS.items():
+        if ch in line:
+            line = line.replace(ch, escaped)
+    return line + "\n"
 
 
 def text_lines(text: str) -> Iterator[str]:

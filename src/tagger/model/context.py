@@ -42,7 +42,8 @@ def others_max(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body:
 
     Args:
         scores: ``(n, k)`` scores.
-        reports: the report of each row (any hashable values; compared as text).
+        reports: the report of each row (any hashable values, compared as given: the estimator passes the ids
+            :func:`~tagger.model.inputs.report_keys` read).
         body: ``(n,)`` booleans: rows that may be moved and may serve as context.
 
     Returns:
@@ -58,7 +59,8 @@ def others_max(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body:
     rows = np.flatnonzero(body)
     if len(rows) < 2:
         return out
-    _, codes = np.unique(np.array([str(r) for r in np.asarray(reports, dtype=object)[rows]]), return_inverse=True)
+    ids = list(reports)
+    codes = _codes([ids[i] for i in rows])
     for j in range(k):
         s = scores[rows, j]
         order = np.lexsort((-s, codes))  # by report, best first
@@ -75,6 +77,12 @@ def others_max(scores: np.ndarray, reports: Sequence[object] | np.ndarray, body:
     return out
 
 
+def _codes(reports: Sequence[object]) -> np.ndarray:
+    """A number per row, one per report (compared as given: ``1`` and ``"1"`` are two reports)."""
+    seen: dict[object, int] = {}
+    return np.array([seen.setdefault(r, len(seen)) for r in reports], dtype=np.int64)
+
+
 def may_learn(reports: Sequence[object], min_reports: int = MIN_REPORTS) -> bool:
     """Whether :func:`fit_context` can learn anything from rows of these ``reports`` (``None``: a loose row): a row
     gives context only with another row of its report, and with fewer than ``min_reports`` such reports every
@@ -87,7 +95,7 @@ def may_learn(reports: Sequence[object], min_reports: int = MIN_REPORTS) -> bool
     """
     from collections import Counter
 
-    counts = Counter(str(r) for r in reports if r is not None)
+    counts = Counter(r for r in reports if r is not None)
     return sum(n >= 2 for n in counts.values()) >= min_reports
 
 
@@ -118,7 +126,7 @@ def fit_context(oof: np.ndarray, Y: np.ndarray, reports: Sequence[object] | np.n
     ctx = others_max(oof, reports, body)
     for j in range(k):
         has = ~np.isnan(ctx[:, j])
-        n_reports = len({str(r) for r, h in zip(reports, has) if h})
+        n_reports = len({r for r, h in zip(reports, has) if h})
         y = np.asarray(Y, dtype=float)[has, j]
         if n_reports < min_reports or y.min() == y.max():
             continue

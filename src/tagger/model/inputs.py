@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..common.cells import is_missing  # re-exported: the one rule for a missing cell
+from ..common.cells import is_missing, report_id_of  # is_missing re-exported: the one rule for a missing cell
 from ..labels import LABELS
 
 __all__ = ["as_texts", "report_keys", "is_missing", "in_label_order", "label_indicator", "label_index"]
@@ -75,9 +75,16 @@ def label_index(label: object) -> int:
 
 
 def report_keys(reports: Any) -> list[str | None]:
-    """Each paragraph's report id as text, ``None`` for a loose paragraph — also where the id is missing
-    (NaN, pandas' ``NA``: a frame column holding ``None`` gives NaN), so loose paragraphs are never
-    pooled into one report ``"nan"``; a clear ``TypeError`` for what is not one id per paragraph.
+    """Each paragraph's report id as the one rule reads ids (:func:`~tagger.common.cells.report_id_of`: text as
+    written, a whole number as its digits, as ``tag_frame`` and ``tagger tag`` read an id column and every output
+    writes it), ``None`` for a loose paragraph — also where the id is missing (NaN, pandas' ``NA``: a frame column
+    holding ``None`` gives NaN), so loose paragraphs are never pooled into one report ``"nan"``.
+
+    Raises:
+        TypeError: what is not one id per paragraph, or an id that is no text nor whole number (``b"r1"`` was the
+            report ``"b'r1'"``, ``True`` the report ``"True"``, ``7.0`` the report ``"7.0"``): names its position.
+        ValueError: an empty id, or the text ``"1"`` and the number ``1`` both given — one id as files write it, so
+            their paragraphs were pooled into one report and gave each other context: names both positions.
 
     Example:
         >>> report_keys(["r1", None, float("nan"), 7])
@@ -94,11 +101,27 @@ def report_keys(reports: Any) -> list[str | None]:
     except TypeError:
         raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
                         "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
-    keys = [None if is_missing(r) else str(r) for r in ids]
-    blank = next((n for n, k in enumerate(keys) if k is not None and not k.strip()), None)
-    if blank is not None:  # fillna("") made every loose paragraph one report "" (they gave each other context)
-        raise ValueError(f"reports[{blank}] is an empty id ({ids[blank]!r}): every paragraph with it would be one "
-                         "report; give None (or NaN) for a loose paragraph, or the report's name")
+    keys: list[str | None] = []
+    written: dict[str, tuple[int, bool]] = {}  # id -> (its first position, given as text)
+    for n, given in enumerate(ids):
+        key = report_id_of(given)
+        if key is None and not is_missing(given):
+            hint = " (a float column of whole numbers, as pandas makes an integer column with a gap: .astype('Int64'))" \
+                if isinstance(given, (float, np.floating)) else ""
+            raise TypeError(f"reports[{n}]{_index_label(reports, n)} is {given!r:.80} ({type(given).__name__}), not a "
+                            f"report id: give each paragraph's report id as text or a whole number{hint}, None (or "
+                            "NaN) for a loose paragraph")
+        if key is not None and not key.strip():  # fillna("") made every loose paragraph one report ""
+            raise ValueError(f"reports[{n}] is an empty id ({given!r}): every paragraph with it would be one "
+                             "report; give None (or NaN) for a loose paragraph, or the report's name")
+        if key is not None:
+            first, as_text = written.setdefault(key, (n, isinstance(given, str)))
+            if as_text != isinstance(given, str):
+                text, number = (first, n) if as_text else (n, first)
+                raise ValueError(f"reports[{text}] is the text {key!r} and reports[{number}] the number {key}: one id "
+                                 "as files write it, so their paragraphs would be one report, each giving the others "
+                                 "context; give the two reports distinct ids, or one id written one way")
+        keys.append(key)
     return keys
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..common.cells import report_id_of
 from ..labels import LABELS
 from ..text.report import Paragraph, report_id_problem, split_report
 
@@ -70,15 +71,12 @@ def tag_report(model: Tagger, report: str, doc: str | int = "report", evidence: 
             neither a ``str`` nor a whole number (as ``tag_frame`` takes ids).
         ValueError: if ``doc`` cannot be a report id (empty, white space at its ends, invisible characters).
     """
-    import numpy as np
-
     if not isinstance(report, str):
         hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(report, (bytes, bytearray)) else ""
         raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}{hint}")
-    if isinstance(doc, (int, np.integer)) and not isinstance(doc, (bool, np.bool_)):  # as tag_frame reads ids
-        doc = str(doc)
-    if not isinstance(doc, str):  # else paragraph ids such as 'None:0'
-        raise TypeError(f"tag() expects the report id (doc) as str or a whole number, got {type(doc).__name__}; "
+    given, doc = doc, report_id_of(doc)  # as tag_frame reads ids
+    if doc is None:  # else paragraph ids such as 'None:0'
+        raise TypeError(f"tag() expects the report id (doc) as str or a whole number, got {type(given).__name__}; "
                         "e.g. doc=str(report_id)")
     problem = report_id_problem(doc, column=False)  # else ids such as ':0', which no file or table reads back
     if problem:

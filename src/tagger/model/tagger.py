@@ -369,7 +369,8 @@ class Tagger(ParamsMixin):
             groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
                 (default: its report when ``reports`` names one, else each paragraph on its own; a missing group,
                 ``None`` or NaN, is a group of its own, as a missing report is).
-            reports: the report of each paragraph that belongs to a whole report, ``None`` for loose
+            reports: the report id of each paragraph that belongs to a whole report (text or a whole number:
+                :func:`~tagger.model.inputs.report_keys`), ``None`` for loose
                 sentences and contrast items; the paragraphs of whole reports teach the report-context
                 stage (without them, or with fewer than ``context.MIN_REPORTS`` reports, it stays off).
                 Being a fit parameter, ``GridSearchCV(...).fit(X, Y, groups=g, reports=r)`` passes it on.
@@ -468,8 +469,8 @@ class Tagger(ParamsMixin):
                     self.thresholds_[j] = best_f1_threshold(Yt[:, j], oof[:, j], self.default_threshold)
             if learn_context and rows_oof is not None:
                 body = in_report & ~no_label
-                keys = [str(r) for r in reports]  # loose rows ("None") are outside ``body``
-                self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, keys, body)
+                # the ids report_keys read; loose rows (None) are outside ``body``
+                self.context_weights_, self.context_centres_ = fit_context(rows_oof, Y, reports, body)
         coef, self.intercept_ = fit_linear(Xs, Y, self.C, self.class_weight, self.random_state)
         if encoded is not None:
             self.encoder_coef_, self.encoder_intercept_ = fit_dense_linear(encoded[1], Y, self.encoder_C)
@@ -642,12 +643,16 @@ class Tagger(ParamsMixin):
         return out
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
-        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string.
+        """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string. Each string is one
+        paragraph: a line break in it (:data:`~tagger.text.normalize.PARAGRAPH_BREAKS`), or a separator
+        (:data:`~tagger.text.normalize.SEPARATORS`), scores as a space; :meth:`tag` splits a whole report.
 
         ``reports``: the report id of each paragraph (``None``, or a missing value such as NaN, for a
         loose one), when the paragraphs
         are whole reports: paragraphs of one report are then scored with report context, as
-        :meth:`tag` does; without it each paragraph is scored on its own.
+        :meth:`tag` does; without it each paragraph is scored on its own. An id is text or a whole number, read as
+        every reader reads ids (:func:`~tagger.model.inputs.report_keys`: the text ``"1"`` and the number ``1``,
+        given together, are refused: they would be one report).
 
         Example:
             >>> model.predict_proba(paragraphs, reports=["r1"] * len(paragraphs))  # doctest: +SKIP
@@ -725,8 +730,9 @@ class Tagger(ParamsMixin):
         return self.decide(self.predict_proba(X, reports))  # a single string: a single list
 
     def tag(self, report: str, doc: str | int = "report", evidence: bool = True) -> list:
-        """Split a whole report into paragraphs and tag each one (:class:`~tagger.model.results.TagResult`
-        per paragraph: id, text, kind, labels, scores, evidence)."""
+        """Split a whole report into paragraphs — at its paragraph breaks, as every file reader splits it
+        (:data:`~tagger.text.normalize.PARAGRAPH_BREAKS`) — and tag each one
+        (:class:`~tagger.model.results.TagResult` per paragraph: id, text, kind, labels, scores, evidence)."""
         from .results import tag_report
 
         return tag_report(self, report, doc, evidence)

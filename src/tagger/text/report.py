@@ -1,4 +1,5 @@
-"""A report → its paragraphs: split at line breaks, page chrome dropped, headings and captions marked.
+"""A report → its paragraphs: split at line breaks (:func:`~tagger.text.normalize.paragraph_lines`, the one rule of
+every reader), page chrome dropped, headings and captions marked.
 
 Each kept paragraph has a stable id ``<doc>:<index>``: the index counts the non-blank lines of the
 report from 0, chrome lines included, so ids never shift when the chrome rules change (in a hard-wrapped
@@ -23,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..common.files import first_in_run, mostly_common_han, other_encoding
-from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many
+from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many, paragraph_lines
 
 log = logging.getLogger(__name__)
 
@@ -314,11 +315,13 @@ def html_to_text(text: str) -> str | None:
 
 
 def _html_lines(text: str) -> tuple[str, frozenset[int]] | None:
-    """:func:`html_to_text`'s text, and the numbers of its lines (``str.splitlines``) that are a menu or a list of
-    links in plain blocks (:func:`_menu_lines`); ``None`` for text without block tags."""
+    """:func:`html_to_text`'s text, and the numbers of its lines (:func:`~tagger.text.normalize.paragraph_lines`) that
+    are a menu or a list of links in plain blocks (:func:`_menu_lines`); ``None`` for text without block tags."""
     if not _HTML_BLOCK.search(text):
         return None
     from html.parser import HTMLParser
+
+    text = "\n".join(paragraph_lines(text))  # each paragraph break of the source a "\n", as a file's text has them
 
     text = text.replace("--!>", "-->")  # a comment's other end, as browsers read it
     last_close = text.rfind("-->")
@@ -416,7 +419,7 @@ def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
     linked title. ``links``: the link each text part is in."""
     joined = "".join(parts)
     starts, pos = [], 0
-    for line in joined.splitlines(keepends=True):
+    for line in paragraph_lines(joined, keepends=True):
         starts.append(pos)
         pos += len(line)
     linked: dict[int, set[int]] = {}  # line → the links of its text (None for text outside a link)
@@ -427,7 +430,7 @@ def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
                 if _MENU_SEPARATORS.sub("", piece):
                     linked.setdefault(number, set()).add(links.get(i))
         pos += len(part)
-    text = [line.strip() for line in joined.splitlines()]
+    text = [line.strip() for line in paragraph_lines(joined)]
     link_only = {n for n, got in linked.items() if None not in got and not _LINE_END.search(text[n])}
     menus = {n for n in link_only if len(linked[n]) >= _MENU_LINKS_MIN
              and len(_MENU_SEPARATORS.sub("", text[n])) <= _MENU_LINK_MAX_LEN * len(linked[n])}
@@ -456,7 +459,7 @@ def _menu_lines(parts: Sequence[str], links: dict[int, int]) -> frozenset[int]:
 def _part_lines(part: str, pos: int, starts: Sequence[int]):
     """The pieces of a text part at ``pos`` of the joined text, each with the number of the line it lies on."""
     line = bisect_right(starts, pos) - 1
-    for piece in part.splitlines(keepends=True):
+    for piece in paragraph_lines(part, keepends=True):
         yield line, piece
         line += 1
 
@@ -682,7 +685,10 @@ def _notes_argument(notes: bool, note_one_line: bool | None, caller: str) -> boo
 
 def split_report(text: str, doc: str = "report", with_chrome: bool = False, notes: bool = True, *,
                  note_one_line: bool | None = None, warn_misdecoded: bool = True) -> list[Paragraph]:
-    """Split a report into paragraphs at line breaks, dropping blank lines and page chrome — and, after the
+    """Split a report into paragraphs at its paragraph breaks (:data:`~tagger.text.normalize.PARAGRAPH_BREAKS`:
+    ``\\n``, ``\\r\\n``, ``\\r``, Word's manual line break ``\\x0b``, U+2028, U+2029; a page break ``\\x0c`` and the
+    separators ``\\x1c``–``\\x1f``, ``\\x85`` end none: they stay in the paragraph's text, white space to the features),
+    dropping blank lines and page chrome — and, after the
     story's body text, everything from a list of other stories or readers' comments on (相关新闻, 推荐阅读,
     最新评论 …) unless story text (a line of 80 characters or more that ends a sentence) follows: then the
     marker was a toolbar or box inside the page, and only its line is dropped. Text with HTML markup is read
@@ -716,7 +722,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     if read is not None:
         _log_once("html", "%s: read as HTML: its paragraphs at the <p>, <br>, <div> … tags, the tags removed", doc)
         text, menus = read
-    lines = text.splitlines()
+    lines = paragraph_lines(text)
     width = hard_wrap_width(lines)
     if width is not None:
         _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
