@@ -48,18 +48,31 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"tagger {__version__}"
 
 
-@pytest.mark.parametrize("argv, command", [
-    (["train", "--no-cv", "--bogus"], "tagger train"),
-    (["evaluate", "--no-plots", "--bogus", "x"], "tagger evaluate"),
-    (["labels", "import", "a.jsonl", "--bogus"], "tagger labels import"),
+@pytest.mark.parametrize("argv, command, said", [
+    (["train", "--no-cv", "--bogus"], "tagger train", "--bogus"),
+    (["evaluate", "--no-plots", "--bogus", "x"], "tagger evaluate", "--bogus x"),
+    (["labels", "import", "a.jsonl", "--bogus"], "tagger labels import", "--bogus"),
+    (["--bogus", "train"], "tagger", "--bogus"),
+    (["--bogus", "train", "--no-cv"], "tagger", "--bogus"),
+    (["labels", "--bogus", "import", "a.jsonl"], "tagger labels", "--bogus"),
 ])
-def test_an_unknown_option_is_said_by_the_command_given_with_its_usage(capsys, argv, command):
+def test_an_unknown_option_is_said_by_the_command_given_with_its_usage(capsys, argv, command, said):
     """api: ``python train.py --bogus`` said ``tagger: error: unrecognized arguments`` under tagger's usage (its list
-    of commands), not train's options; now the command given says it, with its own usage (exit 2 as before)."""
+    of commands), not train's options; now the command given says it, with its own usage (exit 2 as before).
+    cli: ``tagger --bogus train`` was said by train's parser, with train's usage; now by tagger's, whose option it
+    was given as."""
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"usage: {command} [-h]")
-    assert err.rstrip().endswith(f"{command}: error: unrecognized arguments: {' '.join(argv[argv.index('--bogus'):])}")
+    assert err.rstrip().endswith(f"{command}: error: unrecognized arguments: {said}")
+
+
+def test_each_unknown_option_is_said_by_its_own_command_first_the_outer_one(capsys):
+    """``tagger --bogus train --other``: tagger says its own (--bogus), not train's --other under tagger's usage."""
+    assert main(["--bogus", "train", "--other"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("tagger: error: unrecognized arguments: --bogus")
+    assert main(["train", "--other"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("tagger train: error: unrecognized arguments: --other")
 
 
 def test_quiet_is_accepted_wherever_help_lists_it():

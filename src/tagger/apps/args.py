@@ -123,21 +123,45 @@ class Parser(argparse.ArgumentParser):
         return _refusing_empty(super().add_argument(*args, **kwargs))
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
-        """:meth:`argparse.ArgumentParser.parse_args`, an unknown option said by the (sub)command given, with its
-        usage (``python train.py --bogus`` showed ``tagger``'s usage and its list of commands, not train's options)."""
+        """:meth:`argparse.ArgumentParser.parse_args`, an unknown option said by the (sub)command it was given to,
+        with its usage (``python train.py --bogus`` showed ``tagger``'s usage and its list of commands, not train's
+        options; ``tagger --bogus train`` showed train's)."""
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
-            self._given(parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+            given = self._given(parsed)
+            given.error(f"unrecognized arguments: {' '.join(given._own_extras(parsed))}")
         return parsed
 
-    def _given(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
-        """The parser of the innermost (sub)command ``parsed`` names (``tagger labels import``: import's)."""
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        """:meth:`argparse.ArgumentParser.parse_known_args`, the arguments it did not know kept (for
+        :meth:`_given`): first the ones given to this parser, then those its subcommand's parser (which argparse
+        runs inside this call) did not know."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        self._unknown = list(extras)
+        return parsed, extras
+
+    def _subcommand(self, parsed: argparse.Namespace) -> argparse.ArgumentParser | None:
+        """The parser of the subcommand of this parser ``parsed`` names, if any."""
         for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
-                chosen = action.choices.get(getattr(parsed, action.dest, None))
-                if chosen is not None:
-                    return chosen._given(parsed) if isinstance(chosen, Parser) else chosen
-        return self
+                return action.choices.get(getattr(parsed, action.dest, None))
+        return None
+
+    def _own_extras(self, parsed: argparse.Namespace) -> list[str]:
+        """The arguments of the last parse this parser did not know, without its subcommand's."""
+        unknown = getattr(self, "_unknown", [])
+        inner = self._subcommand(parsed)
+        return unknown[:len(unknown) - len(getattr(inner, "_unknown", []))]
+
+    def _given(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The parser of the outermost (sub)command ``parsed`` names that was given an argument it does not know
+        (``tagger labels import a.jsonl --bogus``: import's; ``tagger --bogus train``: tagger's)."""
+        if self._own_extras(parsed):
+            return self
+        inner = self._subcommand(parsed)
+        if inner is None:
+            return self
+        return inner._given(parsed) if isinstance(inner, Parser) else inner
 
     def add_argument_group(self, *args: Any, **kwargs: Any) -> Any:
         """:meth:`argparse.ArgumentParser.add_argument_group`, its options refusing empty values as the parser's."""
