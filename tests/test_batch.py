@@ -165,7 +165,8 @@ def test_a_csv_quote_left_open_is_an_error_not_the_rest_of_the_file(cli_model, r
         assert main(["tag", str(src), "--id-column", "id", "--model", cli_model]) == 1
         err = capsys.readouterr().err
         assert "unc.csv:2: malformed CSV" in err and "never closed" in err
-        assert main(["tag", str(src), "--id-column", "id", "--on-error", "skip", "--model", cli_model]) == 3
+        assert main(["tag", str(src), "--id-column", "id", "--on-error", "skip", "--model", cli_model]) == 1
+        assert "no input could be tagged: skipped 1 bad input, first: " in capsys.readouterr().err  # all in row 2
         return
     tagged = tmp_path / "t.csv"
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3",
@@ -982,6 +983,29 @@ def test_a_paragraph_of_megabytes_is_a_bad_input_not_gigabytes_of_memory(cli_mod
     assert "put each paragraph on a line of its own" in err and not out.exists()
     assert main(["tag", str(folder), "-o", str(out), "--on-error", "skip", "--model", cli_model]) == 3
     assert {r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))} == {"long"}
+
+
+@pytest.mark.parametrize("extra", [[], ["--review", "5"], ["--format", "csv"]])
+@pytest.mark.parametrize("bad", [b"", b"\x00\x01binary"])
+def test_skip_with_every_input_skipped_writes_nothing_and_says_so(cli_model, tmp_path, capsys, extra, bad):
+    """cli: ``tagger tag a.txt -o out.jsonl --on-error skip`` with its only input skipped (empty, unreadable) wrote an
+    empty output, replacing the one there, and exited 3 as if some reports were tagged. With nothing tagged nothing is
+    written (a new output is not made, an earlier one is left as it was) and the run is an error (exit 1) that says no
+    input could be tagged and what to do; with an input tagged the run still writes it and exits 3."""
+    (tmp_path / "bad.txt").write_bytes(bad)
+    (tmp_path / "good.txt").write_text(ELDERLY + "\n", encoding="utf-8")
+    out = tmp_path / ("out.csv" if "csv" in extra else "out.jsonl")
+    argv = ["tag", str(tmp_path / "bad.txt"), "-o", str(out), "--on-error", "skip", "--model", cli_model, *extra]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "error: no input could be tagged: skipped 1 bad input, first: " in err and "bad.txt" in err
+    assert "fix or leave out the inputs the warnings above name, then run again" in err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "good.txt"]
+    assert main(["tag", str(tmp_path / "good.txt"), "-o", str(out), "--model", cli_model, *extra]) == 0
+    before = out.read_bytes()
+    assert main([*argv, "--force"]) == 1 and out.read_bytes() == before  # the earlier output: left as it was
+    assert main(["tag", str(tmp_path / "good.txt"), *argv[1:], "--force"]) == 3  # some tagged: written, as before
+    assert "warning: skipped 1 bad input" in capsys.readouterr().err and b"good" in out.read_bytes()
 
 
 def _docx(path, paragraphs):

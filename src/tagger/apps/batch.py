@@ -1618,12 +1618,19 @@ class BatchStats:
         return line + (f" (by {runs})" if earlier == self.left_out else f" ({earlier:,} of them by {runs})")
 
     def nothing_to_tag(self) -> str:
-        """Why a run that tagged no paragraph has nothing to write: its reports held no paragraph, or it read no report.
+        """Why a run that tagged no paragraph has nothing to write: every input was skipped (``--on-error skip``), its
+        reports held no paragraph, or it read no report.
 
         Example:
             >>> BatchStats().nothing_to_tag()
             'nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning above says which)'
+            >>> BatchStats(skipped=[BadRow("a.txt", "empty file, nothing to tag")]).nothing_to_tag()
+            'no input could be tagged: skipped 1 bad input, first: a.txt: empty file, nothing to tag; fix or leave out the inputs the warnings above name, then run again'
         """
+        if self.skipped:
+            first = self.skipped[0]
+            return (f"no input could be tagged: skipped {counted(len(self.skipped), 'bad input')}, first: {first.where}: "
+                    f"{first.reason}; fix or leave out the inputs the warnings above name, then run again")
         if self.empty:
             return "nothing to tag: no paragraphs in the input (empty texts, only blank lines or page chrome)"
         return ("nothing to tag: no report in the inputs (a table without rows, or every file left out: a warning "

@@ -411,7 +411,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
                              exclusive=not args.force, reviewed=reviewed, model=provenance(model)) as writer:
                 for chunk in tagged(writer.line_encoder):
                     writer.write(chunk)
-                if stats.paragraphs == 0 and not stats.skipped:  # inside: the output file is not committed
+                if stats.paragraphs == 0:  # inside: the output file is not committed (an earlier one stays)
                     raise InputError(stats.nothing_to_tag())
                 writer.left_out = stats.left_out  # the corpus total says so (and SQLite's tagger_meta): carried too
         else:
@@ -500,7 +500,7 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
             for rows in chunks:
                 queue.add(rows)
                 fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        if stats.paragraphs == 0 and not stats.skipped:
+        if stats.paragraphs == 0:
             raise InputError(stats.nothing_to_tag())
         ranks = queue.ranks()
         with open_writer(fmt, args.output, summary=args.summary, review=True, keep=keep, evidence=args.evidence,
