@@ -934,6 +934,43 @@ def test_a_retag_and_tag_into_a_file_no_session_opened_are_kept_apart(tagged, cl
     assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(tmp_path / "again.jsonl")]) == 0
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".review-lock")]
 
+@pytest.mark.parametrize("review", [[], ["--review", "1"]])
+def test_tag_into_a_folder_not_made_yet_holds_the_output_lock_and_leaves_nothing_when_it_fails(cli_model, tmp_path,
+                                                                                               monkeypatch, capsys,
+                                                                                               review):
+    """cli: ``tagger tag a.txt -o new/out.jsonl`` with ``new`` not made yet took no lock on its output (the lock file
+    could not be made before the folder was): a review session or a second run into new/out.jsonl was not kept
+    out. The folder is made first and the lock held while the rows are written; a run that fails leaves neither the
+    folder nor a lock file."""
+    from tagger.apps import batch
+    from tagger.data.tagged import TAG_OUTPUT, hold_review_lock
+    from tagger.errors import FileInUseError
+
+    src = tmp_path / "a.txt"
+    src.write_text("党员志愿者走进敬老院,为孤寡老人义务检查线路。\n", encoding="utf-8")
+    out = tmp_path / "new" / "sub" / "out.jsonl"
+    refused, real_write = [], batch.Writer.write
+
+    def another_run_tries(self, chunk):
+        with pytest.raises(FileInUseError, match="has this file open"):
+            with hold_review_lock(out, "x", holder=TAG_OUTPUT):  # another tag -o into it (or a session)
+                pass
+        refused.append(out)
+        real_write(self, chunk)
+
+    monkeypatch.setattr(batch.Writer, "write", another_run_tries)
+    assert main(["-q", "tag", str(src), "-o", str(out), "--model", cli_model, *review]) == 0
+    assert refused and out.exists() and sorted(p.name for p in out.parent.iterdir()) == ["out.jsonl"]
+
+    def fails(self, chunk):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(batch.Writer, "write", fails)
+    other = tmp_path / "other" / "out.jsonl"
+    assert main(["-q", "tag", str(src), "-o", str(other), "--model", cli_model, *review]) == 1
+    assert "No space left on device" in capsys.readouterr().err and not (tmp_path / "other").exists()
+
+
 @pytest.mark.parametrize("end", [signal.SIGTERM, signal.SIGKILL])
 def test_the_review_lock_file_stays_by_design_and_never_blocks_the_next_session(tagged, cli_model, root, end, capsys):
     """User test: .FILE.review-lock stays beside the file after a session ends normally. It is a flock on a

@@ -460,8 +460,9 @@ def _no_review_session(output: str | None, discard: bool = False) -> Iterator[No
     back over the new file at its next save, another run writing it would race this one, a re-tag reading it
     would read it half replaced, and a session started meanwhile must not journal into a file whose journal
     ``--discard-reviews`` (``discard``) sets aside. Standard output, a pipe or a device: no file a session could
-    have open."""
-    from ..common.atomic import FolderNotWritable, folder_problem, write_target
+    have open. The output's missing folders are made first, for the lock file (and removed again when the run
+    fails: :func:`~tagger.common.atomic.made_parent`); without them no lock was taken."""
+    from ..common.atomic import FolderNotWritable, folder_problem, made_parent, write_target
     from ..data.tagged import TAG_OUTPUT, hold_review_lock
 
     if not output or write_target(output)[1]:
@@ -471,7 +472,8 @@ def _no_review_session(output: str | None, discard: bool = False) -> Iterator[No
         problem = folder_problem(Path(output).parent, Path(output).name)  # a name too long for the temp file
         if isinstance(problem, OSError):
             raise FolderNotWritable(Path(output), problem.strerror or str(problem), problem.errno)
-    with hold_review_lock(output, "stop it before tagging into it, or write to another --output", holder=TAG_OUTPUT):
+    with made_parent(Path(output)), hold_review_lock(output, "stop it before tagging into it, or write to another "
+                                                             "--output", holder=TAG_OUTPUT):
         yield
 
 
@@ -483,16 +485,14 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
     flagged again)."""
     import json
 
-    from ..common.atomic import make_parent, remove_made, temp_path_beside, write_target
+    from ..common.atomic import temp_path_beside, write_target
     from ..common.signals import signals_held
     from ..model.persistence import provenance
     from .batch import INPUT_KEY, ReviewQueue, open_writer
 
     queue = ReviewQueue(model.thresholds_, budget)
-    target, _ = write_target(args.output)
-    made = make_parent(target)
+    target, _ = write_target(args.output)  # its folder made and held (_no_review_session)
     spool = None
-    written = False
     try:
         with signals_held():  # the spool is removed below from the moment it exists
             spool = temp_path_beside(target, ".rows.tmp")
@@ -532,13 +532,10 @@ def _tag_with_review(chunks, model, budget, fmt: str, args: argparse.Namespace, 
             log.info("review queue: %s beyond the share: %s review decision was made on another text than it holds "
                      "now (set aside, named above), to be decided again", counted(queue.set_aside_count, "paragraph"),
                      "its" if queue.set_aside_count == 1 else "their")
-        written = True
     finally:
         if spool is not None:
             with contextlib.suppress(OSError):
                 spool.unlink()
-        if not written:
-            remove_made(made)  # the folders made for an output never written (once the spool is gone)
 
 
 # --------------------------------------------------------------------------- review

@@ -28,7 +28,7 @@ from ..errors import InputError, OutputFolderError
 from .signals import signals_held
 
 __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
-           "write_target", "would_overwrite",
+           "write_target", "would_overwrite", "made_parent",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
            "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "SQLITE_HEADER", "folder_problem",
@@ -330,8 +330,10 @@ def remove_made(folders: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def _made_parent(path: Path) -> Iterator[None]:
-    """The folders ``path`` needs made for the block, removed again when it fails (:func:`remove_made`)."""
+def made_parent(path: Path) -> Iterator[None]:
+    """The folders ``path`` needs made for the block, removed again when it fails (:func:`remove_made`): the one
+    way an output's missing folders are made, by the writers here and by a command that takes a lock beside its
+    output before writing it (``tagger tag -o new/out.jsonl``)."""
     made = make_parent(path)
     try:
         yield
@@ -615,7 +617,7 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
             raise
         _committed(path)
         return
-    with _made_parent(path), contextlib.ExitStack() as stack:
+    with made_parent(path), contextlib.ExitStack() as stack:
         with signals_held():  # a SIGTERM between creating the temp file and guarding it would leave it behind
             fd, tmp = _mkstemp(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive))
@@ -760,7 +762,7 @@ def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = F
         raise InputError(f"{path}: {what} needs a regular file; give a file name")
     if sqlite:
         clear_sqlite_leftovers(path)  # refused before minutes of work, not after them
-    with _made_parent(path), contextlib.ExitStack() as stack:
+    with made_parent(path), contextlib.ExitStack() as stack:
         with signals_held():  # as in atomic_write: the temp file is guarded from the moment it exists
             tmp = temp_path_beside(path, ".tmp")
             stack.enter_context(_replaced_when_done(tmp, path, exclusive,
