@@ -1508,6 +1508,33 @@ def test_each_tag_run_in_one_process_says_its_notes(tmp_path, cli_model, capsys)
         assert err.count(": read as HTML: its paragraphs") == 1 and "a: read as HTML" in err, (run, err)
         assert err.count("w: lines hard-wrapped at 48 columns") == 1, (run, err)
 
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_the_readers_notes_are_said_once_a_run_whatever_the_workers(tmp_path, cli_model, capsys, jobs):
+    """cli: ``tagger tag --jobs 2`` said "read as HTML" and "lines hard-wrapped" once per worker process (each worker
+    noted them in its own copy of the run, and printed them itself): the same note twice. The workers hand their
+    notes back, and the run says each once, in input order; with --debug every report is named once."""
+    from tagger.apps.cli import main
+
+    page = "<p>供电公司党员服务队走进敬老院，为孤寡老人免费检查室内线路。</p><p>公司开辟绿色通道，为企业接电。</p>\n"
+    line = "志愿服务队为居民检查线路，讲解安全用电知识，"  # 44 columns: lines broken at 48
+    wrapped = "\n".join([line + "并发", "放宣传资料。", "", line + "走进", line + "社区", "受到好评。"]) + "\n"
+    inputs = []
+    for n in range(4):
+        for name, text in ((f"h{n}", page.replace("敬老院", f"第{n}敬老院")), (f"w{n}", wrapped + f"第{n}次活动。\n")):
+            (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+            inputs.append(str(tmp_path / f"{name}.txt"))
+    argv = ["tag", *inputs, "--model", cli_model, "--jobs", str(jobs), "--chunk-size", "1"]
+    assert main([*argv, "-o", str(tmp_path / "out.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert err.count(": read as HTML: its paragraphs") == 1 and "h0: read as HTML" in err, err
+    assert err.count(": lines hard-wrapped at 48 columns") == 1 and "w0: lines hard-wrapped" in err, err
+    assert main(["--debug", *argv, "-o", str(tmp_path / "debug.jsonl")]) == 0
+    err = capsys.readouterr().err
+    said = re.findall(r"^(INFO|DEBUG) tagger\.text\.report: (\w+): (read as HTML|lines hard-wrapped)", err, re.M)
+    assert said == [("INFO" if n == 0 else "DEBUG", f"{name}{n}", kind) for n in range(4)
+                    for name, kind in (("h", "read as HTML"), ("w", "lines hard-wrapped"))], err
+
 WESTERN_WORDS = ["élevé", "bénévoles", "vérifié", "électricité", "réparé", "façade", "Noël", "naïve", "hôpital",
                  "fenêtre", "sûr", "cœur", "Prüfung", "Übergabe", "Straße", "Größe", "für", "Gerät", "Schäden",
                  "während", "älteren", "Öffnung", "instalación", "eléctrica", "revisión", "año", "señal", "compañía",

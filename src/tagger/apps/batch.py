@@ -34,7 +34,7 @@ from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFI
                             decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
                             folder_files, glob_matches, iter_json_blocks, jsonl_line, names_nothing, no_such,
                             not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
-                            read_report_text, replace_surrogates, tab_table_header, undecodable_row)
+                            read_report_text, replace_surrogates, retold, tab_table_header, undecodable_row)
 from ..common.xlsx import (DAMAGED_SHEET, DateText, MergedCells, SheetFormulas, cell_text, date_text, is_cut,
                            scan_sheet, table_sheet)
 from ..data.tagged import COUNT_COLUMNS as TAGGED_COUNT_COLUMNS
@@ -1305,7 +1305,7 @@ def _load_worker_model(model_path: str) -> None:
 
 
 class _Events(logging.Handler):
-    """Collects this module's log records while a chunk is parsed, in order with its bad rows, so that
+    """Collects the package's log records while a chunk is parsed, in order with its bad rows, so that
     the process writing the output reports both in input order (a worker's own stderr would interleave
     with the main process's)."""
 
@@ -1356,16 +1356,17 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                           list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord]]:
     """A chunk's paragraph rows (with an encoder, already written out as the output's text, so the
     encoding runs in the worker and only one string travels back), and what is to be reported about it
-    in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and the warnings
-    logged meanwhile (e.g. lone surrogates replaced)."""
+    in input order: the bad rows it came with or found parsing its :class:`JsonRows`, and what the package
+    logged meanwhile (lone surrogates replaced, a report read as HTML: said by the process that writes, once per
+    run however many workers said it, :func:`~tagger.common.files.retold`)."""
     from ..pipeline import paragraph_rows
 
     number, items, evidence, encoder, keep_edits = args
     records: list[Record | TaggedReport] = []
     events: list[BadRow | EmptyReport | TaggedInputs | HandEdits | logging.LogRecord] = []
-    handler, propagate = _Events(events), log.propagate
-    log.addHandler(handler)
-    log.propagate = False
+    package = logging.getLogger("tagger")  # every module's records come here (a worker's: not to its own stderr)
+    handlers, propagate = package.handlers, package.propagate
+    package.handlers, package.propagate = [_Events(events)], False
     try:
         for item in items:
             for rec in item.records() if isinstance(item, JsonRows) else (item,):
@@ -1391,8 +1392,7 @@ def _tag_chunk(args: tuple[int, list[Record | BadRow | JsonRows], bool, RowEncod
                                    tuple(report_content(texts[n], rec.meta) for n, rec in enumerate(records)
                                          if n in tagged)))
     finally:
-        log.removeHandler(handler)
-        log.propagate = propagate
+        package.handlers, package.propagate = handlers, propagate
     return (encoder.encode_chunk(rows) if encoder is not None else rows), events
 
 
@@ -1805,8 +1805,8 @@ def tag_records(records: Iterable[Record | BadRow | JsonRows], model: Tagger, mo
                 stats.hand_edits.setdefault(event.source, HandEdits(event.source)).merge(event)
             elif isinstance(event, BadRow):
                 skip(event)
-            else:
-                log.handle(event)
+            elif (told := retold(event)) is not None:
+                log.handle(told)
         if isinstance(rows, EncodedRows):
             stats.add(rows.tally.reports, rows.tally.paragraphs)
         else:

@@ -53,7 +53,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "glob_reaches", "open_text_stream", "TextStream", "UNDECODABLE", "undecodable_row", "iter_json_lines",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
-           "guess_encoding", "warnings_once", "first_in_run", "csv_delimiter",
+           "guess_encoding", "warnings_once", "first_in_run", "note_once", "retold", "csv_delimiter",
            "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
@@ -679,14 +679,65 @@ def first_in_run(what: str) -> bool:
     return True
 
 
-def _warn_once(message: str) -> None:
-    """Log ``message`` as a warning, unless said already in this run (:func:`warnings_once`)."""
+_SAID_ONCE = " (said once; --debug names every report)"
+"""The end of a note :func:`note_once` says the first time in a run."""
+_ONCE = "tagger_once_in_run"
+"""The attribute of a log record said once per run: ``("note", what)`` (:func:`note_once`) or ``("warning",
+message)`` (:func:`_warn_once`), for :func:`retold`."""
+
+
+def note_once(logger: logging.Logger, what: str, message: str, *args: object, level: int = logging.INFO) -> None:
+    """Log ``message`` at ``level`` the first time ``what`` happens in this run (:func:`first_in_run`), ending with
+    :data:`_SAID_ONCE`, at DEBUG after that (not once per report)."""
+    first = first_in_run(what)
+    logger.log(level if first else logging.DEBUG, message + (_SAID_ONCE if first else ""), *args,
+               extra={_ONCE: ("note", what)} if first else None, stacklevel=2)  # the record: where it was said
+
+
+def _first_warning(message: str) -> bool:
+    """Whether the warning ``message`` is said for the first time in this run (:func:`warnings_once`), noting it."""
     run = _SAID.get()
     if run is not None:
         if message in run.warnings:
-            return
+            return False
         run.warnings.append(message)
-    log.warning("%s", message)
+    return True
+
+
+def _warn_once(message: str) -> None:
+    """Log ``message`` as a warning, unless said already in this run (:func:`warnings_once`)."""
+    if _first_warning(message):
+        log.warning("%s", message, extra={_ONCE: ("warning", message)})
+
+
+def retold(record: logging.LogRecord) -> logging.LogRecord | None:
+    """``record`` as this run says it, where a worker process logged it (``tagger tag --jobs``: the workers hand
+    their records back with each chunk, ``tagger.apps.batch.tag_records``). Each worker's run is a copy of this
+    one, so each said a note of :func:`note_once` or a warning of :func:`_warn_once` once for itself; here it is
+    said once for the run: a note said already at DEBUG (``None`` where that is not shown), a warning said already
+    not again (``None``). A record of this process is said as it is (it was checked as it was logged).
+
+    Example:
+        >>> said = logging.makeLogRecord({"msg": "r.txt: doubtful", "levelno": logging.WARNING, "process": -1,
+        ...                               _ONCE: ("warning", "r.txt: doubtful")})
+        >>> with warnings_once():
+        ...     retold(said) is said, retold(said)
+        (True, None)
+    """
+    once = getattr(record, _ONCE, None)
+    if once is None or record.process in (None, os.getpid()):
+        return record
+    kind, key = once
+    if kind == "warning":
+        return record if _first_warning(key) else None
+    if first_in_run(key):
+        return record
+    if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+        return None
+    record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+    record.msg = record.getMessage().removesuffix(_SAID_ONCE)
+    record.args = None
+    return record
 
 
 _UTF16_HAN_MIN = 8  # Han characters of a UTF-16 reading that tell it (ASCII letters in pairs read as a few: "ca")

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..common.files import first_in_run, mostly_common_han, other_encoding
+from ..common.files import mostly_common_han, note_once, other_encoding
 from .normalize import CJK_RANGES, decode_entities, decode_entities_at, normalize_many, paragraph_lines
 
 log = logging.getLogger(__name__)
@@ -281,13 +281,6 @@ _MENU_LINKS_MIN = 3
 _MENU_SEPARATORS = re.compile(r"[\s|｜丨/·•>»›、—–-]+")
 _MENU_LINK_MAX_LEN = 12  # a menu's links are a few characters each, however many share its line
 _MENU_SENTENCE = re.compile(r"[,，].*[,，]|[。;；]\s*\S")  # clauses: an item of the story, not of a menu
-
-
-def _log_once(what: str, message: str, *args: object, level: int = logging.INFO) -> None:
-    """Log ``message`` at ``level`` the first time ``what`` happens in this run (a command, an upload:
-    :func:`~tagger.common.files.first_in_run`), at DEBUG after that (not once per report)."""
-    level = level if first_in_run(what) else logging.DEBUG
-    log.log(level, message + ("" if level == logging.DEBUG else " (said once; --debug names every report)"), *args)
 
 
 def html_to_text(text: str) -> str | None:
@@ -720,18 +713,19 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     menus: frozenset[int] = frozenset()
     read = _html_lines(text)
     if read is not None:
-        _log_once("html", "%s: read as HTML: its paragraphs at the <p>, <br>, <div> … tags, the tags removed", doc)
+        note_once(log, "html", "%s: read as HTML: its paragraphs at the <p>, <br>, <div> … tags, the tags removed",
+                  doc)
         text, menus = read
     lines = paragraph_lines(text)
     width = hard_wrap_width(lines)
     if width is not None:
-        _log_once("wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
+        note_once(log, "wrapped", "%s: lines hard-wrapped at %d columns; joined into paragraphs", doc, width)
         lines, menus = _join_wrapped(lines, width), frozenset()
     one_line = width is None and sum(1 for line in lines if line.strip()) == 1
     pieces = [(n, _split_lost_breaks(line)) for n, line in enumerate(lines)]
     if any(len(split) > 1 for _, split in pieces):
-        _log_once("indents", "%s: paragraphs joined by their indents inside a line (　　: the line breaks were lost) "
-                  "split at them", doc)
+        note_once(log, "indents", "%s: paragraphs joined by their indents inside a line (　　: the line breaks were "
+                  "lost) split at them", doc)
     kept = [(piece.strip(), n in menus) for n, split in pieces for piece in split if piece.strip()]
     lines = [line for line, _ in kept]
     norms = normalize_many(lines)
@@ -778,7 +772,7 @@ def split_report(text: str, doc: str = "report", with_chrome: bool = False, note
     # the middle of a sentence ends in a line without final punctuation; a one-line report is all body),
     # save a short sign-off after the story ("(完)", a reporter's name).
     if notes and one_line and len(content) == 1 and (note := one_line_note(doc, paragraphs[content[0]].text)):
-        _log_once("one line", "%s", note, level=logging.WARNING)
+        note_once(log, "one line", "%s", note, level=logging.WARNING)
     # its lines may all read as page chrome (no paragraph: no caller's check sees it), or as a story
     # (warn_misdecoded=False: the caller refuses it where misdecoded() proves it, on these paragraphs, and finds
     # the proof again — a rare text that looks like mojibake is tried twice; the rest is warned of here)
