@@ -147,3 +147,35 @@ def test_a_tidy_lock_file_a_killed_holder_left_is_removed_by_the_next(tmp_path):
     with file_lock(lock.with_name(".y.lock"), shared=True, tidy=True):
         pass
     assert not lock.with_name(".y.lock").exists()
+
+
+@pytest.mark.parametrize("where", ["_still_at", "_write_note", "_removed"])
+def test_a_signal_while_a_tidy_lock_is_taken_or_let_go_leaves_no_lock_file(tmp_path, monkeypatch, where):
+    """tagger tag stopped by SIGTERM (the adversarial suite, once in a few hundred runs) left .out.jsonl.review-lock:
+    the signal landed between the lock file's making and the try that removes it, or while it was being removed.
+    Those steps hold the signals; one that arrives is acted on when the step is over, and the file still goes."""
+    import signal
+
+    from tagger.common import locks
+
+    class Stop(BaseException):
+        pass
+
+    def stop(signum, frame):
+        raise Stop
+
+    real = getattr(locks, where)
+
+    def signalled(*args):  # the signal lands in the middle of the step
+        os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args)
+
+    lock = tmp_path / ".x.lock"
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        monkeypatch.setattr(locks, where, signalled)
+        with pytest.raises(Stop), file_lock(lock, tidy=True, note="tagger tag"):
+            pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not lock.exists()

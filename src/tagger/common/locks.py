@@ -20,6 +20,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from .signals import signals_held
+
 log = logging.getLogger(__name__)
 
 __all__ = ["file_lock", "LockHeld", "lock_note", "renote"]
@@ -57,44 +59,79 @@ def file_lock(path: str | Path, *, shared: bool = False, wait: bool = True, note
     except ImportError:  # pragma: no cover - Windows
         yield False
         return
-    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
-    while True:
-        opened = _open_lock(path)
-        if opened is None:
-            yield False
-            return
-        fd, made = opened
-        try:
-            fcntl.flock(fd, mode)
-        except BlockingIOError:
-            gone = not _still_at(fd, path)  # its holder is removing it: lock the file there now
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    # Ctrl-C / SIGTERM / SIGHUP are held (signals_held) while the lock file is made, locked and marked, and while it
+    # is removed and closed: a signal there would leave a file this call made (tagger tag stopped at that moment left
+    # .out.jsonl.review-lock); a signal held is acted on as the step ends, inside the try that tidies up. Only the
+    # wait for another holder is left open to them.
+    fd: int | None = None
+    made = locked = mark = noted = False
+
+    def settle(busy: bool | None) -> bool:
+        """After the flock: whether the lock is settled (``False``: the file went, lock the one there now)."""
+        nonlocal fd, locked, mark, noted
+        if busy is None:  # ENOLCK, EOPNOTSUPP: a file system without locks (some network shares)
+            log.warning("%s: no lock: this file system has none, so two runs on one file (two review sessions, two "
+                        "imports) are not kept apart here; run one at a time, or work on a local disk", path)
+            return True
+        if not _still_at(fd, path):  # removed by its holder before this lock: lock the file there now
             os.close(fd)
-            if gone:
-                continue
-            raise LockHeld(str(path)) from None
-        except OSError as exc:  # ENOLCK, EOPNOTSUPP: a file system without locks (some network shares)
-            log.warning("%s: no lock (%s): this file system has none, so two runs on one file (two review sessions, "
-                        "two imports) are not kept apart here; run one at a time, or work on a local disk", path, exc)
-            locked = False
-        else:
-            locked = True
-            if not _still_at(fd, path):  # removed by its holder before this lock: lock the file there now
-                os.close(fd)
-                continue
-        break
-    try:
+            fd = None
+            return False
+        locked = True
         # a tidy lock's file (made by one, or left by one killed): marked, so that the next tidy holder removes it
-        mark = tidy and locked and (made or _marked(fd))
-        writes = locked and (note is not None and not shared or made and mark)  # a shared lock's holders: no note
+        mark = tidy and (made or _marked(fd))
+        writes = note is not None and not shared or made and mark  # a shared lock's holders: no note
         noted = writes and _write_note(fd, None if shared else note, mark)
-        try:
-            yield locked
-        finally:
-            removed = tidy and locked and (mark or _marked(fd)) and _removed(fd, path, shared)
-            if noted and not removed:  # a note left would name this holder to the next one refused (a mark stays)
-                _write_note(fd, None, mark)
+        return True
+
+    try:
+        while True:
+            with signals_held():
+                opened = _open_lock(path)
+                if opened is None:
+                    break
+                fd, made = opened
+                busy = _flocked(fd, mode | fcntl.LOCK_NB)
+                if busy is not True and settle(busy):
+                    break
+            if fd is None:  # removed by its holder: again
+                continue
+            gone = not _still_at(fd, path)  # its holder is removing it: lock the file there now
+            if gone or not wait:
+                os.close(fd)
+                fd = None
+                if gone:
+                    continue
+                raise LockHeld(str(path))
+            busy = _flocked(fd, mode)  # the wait for the holder: open to signals
+            with signals_held():
+                if settle(busy):
+                    break
+        yield locked
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        with signals_held():
+            if fd is not None:
+                try:
+                    removed = tidy and locked and (mark or _marked(fd)) and _removed(fd, path, shared)
+                    if noted and not removed:  # a note left would name this holder to the next one refused
+                        _write_note(fd, None, mark)
+                finally:
+                    os.close(fd)  # closing the descriptor releases the lock
+
+
+def _flocked(fd: int, mode: int) -> bool | None:
+    """``flock`` the lock file open as ``fd``: ``False`` when locked, ``True`` when another holds it (``LOCK_NB``),
+    ``None`` where the file system has no locks."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, mode)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    return False
 
 
 _TIDY = "(removed when let go)"

@@ -2019,18 +2019,23 @@ def hold_review_lock(path: str | Path, fix: str, *, stays: bool = False, who: st
 
     lock = review_lock(path)
     reads = holder == RETAG
-    with contextlib.ExitStack() as stack:
-        try:
-            path_exists(lock)  # one that cannot be looked at (not allowed to) is said, not taken for none
-            stack.enter_context(file_lock(lock, shared=reads, wait=False, note=holder, tidy=not stays))
-        except LockHeld:
-            other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
-            if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
-                raise FileInUseError(f"{path}: {other} has this file open; wait for it to end, then try again") \
-                    from None
-            said = other[len(REVIEW_SESSION):].strip() if other and other.startswith(REVIEW_SESSION + " (") else ""
-            raise FileInUseError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
-        yield
+    entered = False
+    try:
+        path_exists(lock)  # one that cannot be looked at (not allowed to) is said, not taken for none
+        # a with statement, not an ExitStack: nothing runs between the lock taken and its let-go's registration,
+        # where a SIGTERM would leave a lock file made here
+        with file_lock(lock, shared=reads, wait=False, note=holder, tidy=not stays):
+            entered = True
+            yield
+    except LockHeld:
+        if entered:  # from the block: not this lock's
+            raise
+        other = RETAG if not reads and _held_shared(lock) else lock_note(lock)
+        if other in (RETAG, TAG_OUTPUT):  # not a review session: named, without a session's fix
+            raise FileInUseError(f"{path}: {other} has this file open; wait for it to end, then try again") \
+                from None
+        said = other[len(REVIEW_SESSION):].strip() if other and other.startswith(REVIEW_SESSION + " (") else ""
+        raise FileInUseError(f"{path}: {who} has this file open {said or '(tagger review)'}; {fix}") from None
 
 
 def _held_shared(lock: Path) -> bool:
