@@ -717,8 +717,9 @@ def cmd_devset(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 @functools.lru_cache(maxsize=1)
 def _parser() -> argparse.ArgumentParser:
-    """The parser ``main`` parses with, built once per process (parsing leaves a parser as it was: no option has a
-    mutable default); a process running ``main`` many times (a notebook, the test suite) builds it once."""
+    """The parser ``main`` parses with, built once per process (no option has a mutable default, and what a parse
+    keeps — the arguments each parser did not know, :class:`~tagger.apps.args.Parser` — is read by that parse only);
+    a process running ``main`` many times (a notebook, the test suite) builds it once."""
     return build_parser()
 
 
