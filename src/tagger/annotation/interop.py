@@ -67,7 +67,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import math
 import os

@@ -700,8 +700,6 @@ def cmd_devset(args: argparse.Namespace) -> int:
         if not status.ok:
             raise InputError("cannot export an incomplete dev set (the check above says what is missing or differs); "
                              "export needs every text the manifest lists")
-        import json
-
         from ..common.atomic import atomic_write
 
         final_outputs(output)
