@@ -1008,6 +1008,25 @@ def test_skip_with_every_input_skipped_writes_nothing_and_says_so(cli_model, tmp
     assert "warning: skipped 1 bad input" in capsys.readouterr().err and b"good" in out.read_bytes()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "table"])
+@pytest.mark.parametrize("summary", [[], ["--summary"]])
+def test_every_input_skipped_writes_nothing_to_stdout(cli_model, tmp_path, capsys, fmt, summary):
+    """cli: ``tagger tag empty.txt --on-error skip -o - --format csv`` printed the CSV header to standard output and
+    then failed (exit 1, "no input could be tagged"): a pipeline got a table with no rows as well as the error. With
+    nothing tagged nothing reaches standard output; a run that tags something prints its header first, once."""
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "good.txt").write_text(ELDERLY + "\n", encoding="utf-8")
+    argv = ["tag", "--on-error", "skip", "-o", "-", "--format", fmt, "--model", cli_model, *summary]
+    assert main([*argv[:1], str(tmp_path / "empty.txt"), *argv[1:]]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "no input could be tagged" in err
+    assert main([*argv[:1], str(tmp_path / "empty.txt"), str(tmp_path / "good.txt"), *argv[1:]]) == 3
+    out = capsys.readouterr().out
+    assert "good" in out and out.count("row_type,report,") == (1 if fmt == "csv" else 0)
+    if fmt == "csv":
+        assert out.startswith("row_type,report,paragraph,")
+
+
 def _docx(path, paragraphs):
     import zipfile
     from xml.sax.saxutils import escape

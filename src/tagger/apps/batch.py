@@ -2223,11 +2223,10 @@ class Writer:
         self._output_path = Path(scratch) if scratch is not None else None  # the scratch file is made beside it
         self._scratch: IO[bytes] | None = None
         self._scratch_path: Path | None = None  # only while it could not be unlinked as it was opened (Windows)
-        if fmt == "csv":
-            if bom:
-                stream.write("\ufeff")
-            stream.write(self.encoder.header())
-        elif fmt == "xlsx":
+        # a CSV's byte-order mark and header go out with its first rows (or at close): a run that ends in an
+        # error before any row, its rows streamed to stdout, has written nothing there
+        self._head = ("\ufeff" if bom else "") + self.encoder.header() if fmt == "csv" else ""
+        if fmt == "xlsx":
             self._xlsx = XlsxSheets(stream, self.keep, evidence, review, reviewed, model)
         elif fmt == "sqlite":
             self._sqlite = SqliteTables(stream, self.keep, evidence, review, reviewed, model)
@@ -2248,13 +2247,18 @@ class Writer:
                                  "writer's; encode them with writer.line_encoder")
             self._count(chunk.tally)
             if chunk.text:
-                self.stream.write(chunk.text)
+                self._write_text(chunk.text)
             return
         out, report_rows, tally = self.encoder.lay_out(chunk)
         self._count(tally)
         if report_rows:  # xlsx/sqlite: the summary sheet/table, written as its reports finish (memory stays flat)
             (self._xlsx if self.fmt == "xlsx" else self._sqlite).add_reports(report_rows)
         self._emit(out)
+
+    def _write_text(self, text: str) -> None:
+        """Write a line format's text, after the file's head (a CSV's header) the first time."""
+        head, self._head = self._head, ""
+        self.stream.write(head + text)
 
     def _count(self, tally: ChunkTally) -> None:
         if self.encoder.counted:
@@ -2276,6 +2280,8 @@ class Writer:
             return
         if self.summary:
             self._emit([corpus])
+        if self._head:  # no rows: a CSV that is its header
+            self._write_text("")
         if self.fmt == "parquet" and self._parquet is None:  # nothing tagged: still a valid (empty) file
             self._write_parquet([])
         if self._parquet is not None:
@@ -2366,7 +2372,7 @@ class Writer:
         if not rows:
             return
         if self.fmt in LINE_FORMATS:
-            self.stream.write(self.encoder.encode(rows))
+            self._write_text(self.encoder.encode(rows))
         elif self.fmt == "xlsx":
             self._xlsx.add(rows)
         elif self.fmt == "sqlite":
