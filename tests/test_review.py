@@ -1437,6 +1437,39 @@ def test_a_paragraph_decided_again_counts_as_one_decision(tagged, cli_model, roo
     assert len(said) == 2 and all(": 1 decision of an interrupted session" in m for m in said), said
 
 
+def test_an_undo_waiting_in_the_journal_counts_only_where_it_changes_the_file(tagged, cli_model, root, capsys):
+    """Review of the undo: an undo is journalled as a line whose labels are null, and the counts of decisions
+    waiting in a journal took it for a decision: a paragraph decided and undone in the same session (which
+    changes nothing) made stats say "… not in the file yet" and tag --force ask before replacing the file. It
+    now counts only where the journal would change the file: an undo of a decision the file holds (it clears it)."""
+    from tagger.data.tagged import set_journal_aside
+
+    with TaggedFile(tagged) as store:  # closed without a save, as a kill leaves it: the journal holds the rest
+        held, undone, kept = store.queue[:3]
+        store.decide(held, ["elderly_care"], "ana")
+        store.flush()  # the file holds this decision: its undo would clear it
+        store.undo(held, "ana")
+        store.decide(undone, ["volunteer_work"], "ana")
+        store.undo(undone, "ana")  # made and undone in this session: nothing to change
+        store.decide(kept, [], "ana")
+    assert main(["stats", str(tagged)]) == 0
+    assert f"{tagged}: 2 review decisions are not in the file yet" in capsys.readouterr().err
+    args = ["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
+    assert main(args) == 1
+    assert f"{tagged}: holds 2 review decisions (tagger review)" in capsys.readouterr().err  # held (file), kept
+    with TaggedFile(tagged) as store:
+        store.decide(kept, ["volunteer_work"], "ana")
+        store.flush()
+    with TaggedFile(tagged) as store:  # a session that decided and undid one paragraph, then was killed
+        store.decide(undone, ["elderly_care"], "ana")
+        store.undo(undone, "ana")
+    assert main(["stats", str(tagged)]) == 0
+    assert "not in the file yet" not in capsys.readouterr().err
+    assert main(args) == 1
+    assert f"{tagged}: holds 1 review decision (tagger review)" in capsys.readouterr().err  # kept's, in the file
+    assert set_journal_aside(tagged) == 0
+
+
 def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):
     assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "-o", str(tagged), "--force"]) == 0
 

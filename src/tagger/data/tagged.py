@@ -1942,15 +1942,21 @@ def set_journal_aside(path: str | Path) -> int:
 
 
 def _journalled_paragraphs(lines: list[bytes]) -> set[str | bytes]:
-    """The paragraphs the journal ``lines`` (:func:`journal_lines`) decide: a paragraph decided again (a change of
-    mind) is one decision, its last; a line a kill cut counts as one of its own."""
-    decided: set[str | bytes] = set()
+    """The paragraphs the journal ``lines`` (:func:`journal_lines`) would change: a paragraph decided again (a
+    change of mind) is one decision, its last; one whose last line is an undo counts only where the file held a
+    decision when the journal's first line on it was made (its ``was``; unknown in an old journal): an undo of a
+    decision made in the same session changes nothing; a line a kill cut counts as one of its own."""
+    first_was: dict[str | bytes, object] = {}
+    undone: dict[str | bytes, bool] = {}
     for line in lines:
         try:
-            decided.add(json.loads(line)["paragraph"])
+            entry = json.loads(line)
+            paragraph = entry["paragraph"]
+            first_was.setdefault(paragraph, entry.get("was", _WAS_UNKNOWN))
+            undone[paragraph] = "labels" in entry and entry["labels"] is None
         except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
-            decided.add(line)
-    return decided
+            undone[line] = False
+    return {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
 
 
 def review_lock(path: str | Path) -> Path:
