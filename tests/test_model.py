@@ -675,6 +675,37 @@ def test_the_text_and_the_number_of_one_id_are_refused_not_pooled(context_model)
     assert not np.array_equal(numbers, context_model.predict_proba(texts, reports=["1", "1", "1", "1"]))
 
 
+def test_groups_are_read_as_report_ids_the_text_and_the_number_of_one_id_refused(resources, seed_data,
+                                                                                  monkeypatch):
+    """fit(groups=...) made str() of each group: the number 1 and the text "1" were one group (their paragraphs in
+    one fold) while reports= refuses that mix; 1.5 was the group "1.5". groups follow the rule of report ids, with
+    the same errors naming the positions; a missing group (None, NaN) is still a group of its own."""
+    texts, Y, docs = seed_data
+    model = Tagger(lexicon=resources.lexicon, threshold_repeats=1)
+    with pytest.raises(ValueError, match=r"groups\[2\] is the text '1' and groups\[0\] the number 1: one id as files "
+                                         r"write it, so their paragraphs would be one group, kept in one fold"):
+        model.fit(texts[:4], Y[:4], groups=[1, 1, "1", 2])
+    with pytest.raises(TypeError, match=r"groups\[1\] is 1\.5 \(float\), not a group: .*None \(or NaN\) for a "
+                                        r"group of its own"):
+        model.fit(texts[:4], Y[:4], groups=["a", 1.5, "b", "b"])
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def spy(self, Xs, Y, groups, *args, **kwargs):
+        seen.append(list(groups))
+        raise Stop
+
+    monkeypatch.setattr(Tagger, "_oof_scores", spy)
+    number = {d: i for i, d in enumerate(dict.fromkeys(docs))}
+    for given in ([np.int64(number[d]) for d in docs], [str(number[d]) for d in docs]):
+        given[0] = float("nan")  # a group of its own
+        with pytest.raises(Stop):
+            Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y, groups=given)
+    assert seen[0] == seen[1] and seen[0][0] == "\x000" and seen[0][1] == str(number[docs[1]])
+
+
 @pytest.mark.parametrize("odd, shown", [(b"r1", r"b'r1' \(bytes\)"), (True, r"True \(bool\)"),
                                         (1.5, r"1\.5 \(float\)"), (7.0, r"7\.0 \(float\)"),
                                         (("r", 1), r"\('r', 1\) \(tuple\)")])

@@ -74,11 +74,18 @@ def label_index(label: object) -> int:
     return LABELS.index(label)
 
 
-def report_keys(reports: Any) -> list[str | None]:
+_KEY_WORDS = {"reports": ("report id", "report", "a loose paragraph", ", each giving the others context"),
+              "groups": ("group", "group", "a group of its own", ", kept in one fold")}
+"""What :func:`report_keys` calls an id, the unit it makes, a missing id and what pooling does, per argument."""
+
+
+def report_keys(reports: Any, what: str = "reports") -> list[str | None]:
     """Each paragraph's report id as the one rule reads ids (:func:`~tagger.common.cells.report_id_of`: text as
     written, a whole number as its digits, as ``tag_frame`` and ``tagger tag`` read an id column and every output
     writes it), ``None`` for a loose paragraph — also where the id is missing (NaN, pandas' ``NA``: a frame column
-    holding ``None`` gives NaN), so loose paragraphs are never pooled into one report ``"nan"``.
+    holding ``None`` gives NaN), so loose paragraphs are never pooled into one report ``"nan"``. ``what``: the
+    argument the ids are, named in the errors (``"reports"``, or ``"groups"``: ``fit``'s, read by the same rule, a
+    missing group being a group of its own).
 
     Raises:
         TypeError: what is not one id per paragraph, or an id that is no text nor whole number (``b"r1"`` was the
@@ -90,17 +97,18 @@ def report_keys(reports: Any) -> list[str | None]:
         >>> report_keys(["r1", None, float("nan"), 7])
         ['r1', None, None, '7']
     """
+    noun, unit, loose, pooled = _KEY_WORDS[what]
     if isinstance(reports, (str, bytes, bytearray)):  # list("r1") would be the reports 'r' and '1'
-        raise TypeError(f"reports gives one report id per paragraph, got a single {type(reports).__name__}; "
-                        f"pass e.g. reports=[{reports!r}] * len(paragraphs)")
+        raise TypeError(f"{what} gives one {noun} per paragraph, got a single {type(reports).__name__}; "
+                        f"pass e.g. {what}=[{reports!r}] * len(paragraphs)")
     if isinstance(reports, (Mapping, Set)):
-        raise TypeError(f"reports gives one report id per paragraph, in order, got a {type(reports).__name__}; "
+        raise TypeError(f"{what} gives one {noun} per paragraph, in order, got a {type(reports).__name__}; "
                         "pass a list such as ['r1', 'r1', None]")
     try:
         ids = list(reports)
     except TypeError:
-        raise TypeError(f"reports gives one report id per paragraph, got {type(reports).__name__}; pass a list "
-                        "such as ['r1', 'r1', None] (None: a loose paragraph)") from None
+        raise TypeError(f"{what} gives one {noun} per paragraph, got {type(reports).__name__}; pass a list "
+                        f"such as ['r1', 'r1', None] (None: {loose})") from None
     keys: list[str | None] = []
     written: dict[str, tuple[int, bool]] = {}  # id -> (its first position, given as text)
     for n, given in enumerate(ids):
@@ -108,19 +116,19 @@ def report_keys(reports: Any) -> list[str | None]:
         if key is None and not is_missing(given):
             hint = " (a float column of whole numbers, as pandas makes an integer column with a gap: .astype('Int64'))" \
                 if isinstance(given, (float, np.floating)) else ""
-            raise TypeError(f"reports[{n}]{_index_label(reports, n)} is {given!r:.80} ({type(given).__name__}), not a "
-                            f"report id: give each paragraph's report id as text or a whole number{hint}, None (or "
-                            "NaN) for a loose paragraph")
+            raise TypeError(f"{what}[{n}]{_index_label(reports, n)} is {given!r:.80} ({type(given).__name__}), not a "
+                            f"{noun}: give each paragraph's {noun} as text or a whole number{hint}, None (or "
+                            f"NaN) for {loose}")
         if key is not None and not key.strip():  # fillna("") made every loose paragraph one report ""
-            raise ValueError(f"reports[{n}] is an empty id ({given!r}): every paragraph with it would be one "
-                             "report; give None (or NaN) for a loose paragraph, or the report's name")
+            raise ValueError(f"{what}[{n}] is an empty id ({given!r}): every paragraph with it would be one "
+                             f"{unit}; give None (or NaN) for {loose}, or the {unit}'s name")
         if key is not None:
             first, as_text = written.setdefault(key, (n, isinstance(given, str)))
             if as_text != isinstance(given, str):
                 text, number = (first, n) if as_text else (n, first)
-                raise ValueError(f"reports[{text}] is the text {key!r} and reports[{number}] the number {key}: one id "
-                                 "as files write it, so their paragraphs would be one report, each giving the others "
-                                 "context; give the two reports distinct ids, or one id written one way")
+                raise ValueError(f"{what}[{text}] is the text {key!r} and {what}[{number}] the number {key}: one id "
+                                 f"as files write it, so their paragraphs would be one {unit}{pooled}; give the two "
+                                 f"{unit}s distinct ids, or one id written one way")
         keys.append(key)
     return keys
 

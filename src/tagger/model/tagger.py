@@ -26,7 +26,7 @@ from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from .context import MIN_REPORTS, apply_context, fit_context, may_learn
-from .inputs import as_texts, in_label_order, is_missing, label_index, label_indicator, report_keys
+from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
 from .rules import no_label_mask, opens_as_plan
@@ -368,7 +368,9 @@ class Tagger(ParamsMixin):
         Args:
             groups: group per paragraph: threshold tuning keeps a group's paragraphs in one inner fold
                 (default: its report when ``reports`` names one, else each paragraph on its own; a missing group,
-                ``None`` or NaN, is a group of its own, as a missing report is).
+                ``None`` or NaN, is a group of its own, as a missing report is). Read as report ids are (text or a
+                whole number: :func:`~tagger.model.inputs.report_keys`, which refuses the text ``"1"`` and the
+                number ``1`` both given, naming their positions).
             reports: the report id of each paragraph that belongs to a whole report (text or a whole number:
                 :func:`~tagger.model.inputs.report_keys`), ``None`` for loose
                 sentences and contrast items; the paragraphs of whole reports teach the report-context
@@ -411,12 +413,12 @@ class Tagger(ParamsMixin):
             raise ValueError(f"user_words must be words without white space, not empty: {', '.join(map(repr, bad[:5]))}"
                              f"{', …' if len(bad) > 5 else ''}")
         if groups is not None:
-            groups = list(groups)
+            groups = report_keys(groups, "groups")  # the text "1" and the number 1: refused, as in reports
             if len(groups) != len(texts):
                 raise ValueError(f"groups must give one entry per paragraph ({len(texts)}), got {len(groups)}")
             # a missing group (None, NaN: a loose sentence's report id) is a group of its own, as a missing report
             # is: all of them one group "None" (or NaN: sklearn's "Input contains NaN") moved the thresholds
-            groups = [f"\0{i}" if is_missing(g) else g for i, g in enumerate(groups)]
+            groups = [f"\0{i}" if g is None else g for i, g in enumerate(groups)]
         norms = normalize_many(texts)
         no_label = no_label_mask(norms, self.suppress_headings, plans=False)  # headings, captions: never labelled
         if self.suppress_headings:
