@@ -699,10 +699,10 @@ def test_groups_are_read_as_report_ids_the_text_and_the_number_of_one_id_refused
 
     monkeypatch.setattr(Tagger, "_oof_scores", spy)
     number = {d: i for i, d in enumerate(dict.fromkeys(docs))}
-    for given in ([np.int64(number[d]) for d in docs], [str(number[d]) for d in docs]):
-        given[0] = float("nan")  # a group of its own
+    for groups in ([np.int64(number[d]) for d in docs], [str(number[d]) for d in docs]):
+        groups[0] = float("nan")  # a group of its own
         with pytest.raises(Stop):
-            Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y, groups=given)
+            Tagger(lexicon=resources.lexicon, threshold_repeats=1).fit(texts, Y, groups=groups)
     assert seen[0] == seen[1] and seen[0][0] == "\x000" and seen[0][1] == str(number[docs[1]])
 
 
