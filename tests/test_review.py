@@ -1456,7 +1456,7 @@ def test_an_undo_waiting_in_the_journal_counts_only_where_it_changes_the_file(ta
     assert f"{tagged}: 2 review decisions are not in the file yet" in capsys.readouterr().err
     args = ["tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
     assert main(args) == 1
-    assert f"{tagged}: holds 2 review decisions (tagger review)" in capsys.readouterr().err  # held (file), kept
+    assert f"{tagged}: holds 1 review decision (tagger review)" in capsys.readouterr().err  # kept (held: undone)
     with TaggedFile(tagged) as store:
         store.decide(kept, ["volunteer_work"], "ana")
         store.flush()
@@ -1468,6 +1468,23 @@ def test_an_undo_waiting_in_the_journal_counts_only_where_it_changes_the_file(ta
     assert main(args) == 1
     assert f"{tagged}: holds 1 review decision (tagger review)" in capsys.readouterr().err  # kept's, in the file
     assert set_journal_aside(tagged) == 0
+
+
+def test_tag_force_replaces_a_file_whose_only_decision_the_journal_undoes(tagged, cli_model, root, capsys):
+    """Hunt: a decision saved into the file, then undone in the same session, which was killed (the undo waits in
+    the journal): tag --force refused, "holds 1 review decision (tagger review); replacing it would lose them",
+    while --export said there was none to export. An undo is no decision to lose: the file is replaced."""
+    with TaggedFile(tagged) as store:  # closed without a save, as a kill leaves it
+        pid = store.queue[0]
+        store.decide(pid, ["elderly_care"], "ana")
+        store.flush()
+        store.undo(pid, "ana")
+    assert main(["review", str(tagged), "--export", "--dry-run", "--root", str(root)]) == 1
+    assert "no reviewed paragraph to export" in capsys.readouterr().err
+    args = ["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "20%", "-o", str(tagged), "--force"]
+    assert main(args) == 0, capsys.readouterr().err
+    with TaggedFile(tagged) as store:  # the undo left in the journal lands on nothing
+        assert store.done() == 0
 
 
 def test_tag_force_replaces_a_tagged_file_without_decisions(tagged, cli_model, root):

@@ -1941,11 +1941,12 @@ def set_journal_aside(path: str | Path) -> int:
     return len(_journalled_paragraphs(lines))
 
 
-def _journalled_paragraphs(lines: list[bytes]) -> set[str | bytes]:
+def _journalled_paragraphs(lines: list[bytes], undos: bool = True) -> set[str | bytes]:
     """The paragraphs the journal ``lines`` (:func:`journal_lines`) would change: a paragraph decided again (a
     change of mind) is one decision, its last; one whose last line is an undo counts only where the file held a
     decision when the journal's first line on it was made (its ``was``; unknown in an old journal): an undo of a
-    decision made in the same session changes nothing; a line a kill cut counts as one of its own."""
+    decision made in the same session changes nothing; a line a kill cut counts as one of its own. ``undos``
+    ``False``: the paragraphs whose last line is an undo instead (they end with no decision)."""
     first_was: dict[str | bytes, object] = {}
     undone: dict[str | bytes, bool] = {}
     for line in lines:
@@ -1956,6 +1957,8 @@ def _journalled_paragraphs(lines: list[bytes]) -> set[str | bytes]:
             undone[paragraph] = "labels" in entry and entry["labels"] is None
         except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
             undone[line] = False
+    if not undos:
+        return {p for p, undo in undone.items() if undo}
     return {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
 
 
@@ -2095,7 +2098,8 @@ def _names_reviewed_column(path: Path) -> bool:
 def review_work(path: str | Path) -> int:
     """How many review decisions ``path`` holds: paragraphs with ``reviewed_labels`` in the file plus the others
     decided in its journal (a paragraph decided again, in the journal or there and in the file, is one decision;
-    0 for a file that is not a tagged file or cannot be read). Whoever replaces the file checks it first: a
+    one the journal ends with an undo is none, as the file holds it once merged and ``--export`` exports it; 0 for a
+    file that is not a tagged file or cannot be read). Whoever replaces the file checks it first: a
     person's decisions are never dropped unasked.
 
     Example:
@@ -2104,9 +2108,12 @@ def review_work(path: str | Path) -> int:
     """
     path = Path(path)
     try:
-        pending = _journalled_paragraphs(journal_lines(path))
+        lines = journal_lines(path)
     except OSError:
-        pending = set()
+        lines = []
+    # a paragraph the journal ends with an undo holds no decision, in the file or not: nothing of it to lose
+    undone = _journalled_paragraphs(lines, undos=False)
+    pending = _journalled_paragraphs(lines) - undone
     reader = _reader_of(path)
     if reader is None or not path.is_file():
         return len(pending)
@@ -2122,8 +2129,9 @@ def review_work(path: str | Path) -> int:
     cells = df["reviewed_labels"]
     # a list cell (JSONL) or a numpy array (Parquet) is a decision, even an empty one (no label)
     done = cells.map(lambda v: not is_missing(v) and (not isinstance(v, str) or v != ""))
-    if "paragraph" in df.columns:  # decided in the file and again in the journal: one decision
-        pending -= {str(p) for p in df.loc[done, "paragraph"]}
+    if "paragraph" in df.columns:  # decided in the file and again in the journal: one decision; undone there: none
+        in_file = {str(p) for p in df.loc[done, "paragraph"]}
+        return int(done.sum()) - len(in_file & undone) + len(pending - in_file)
     return int(done.sum()) + len(pending)
 
 
