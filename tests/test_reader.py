@@ -762,6 +762,21 @@ def test_a_word_report_is_read_paragraph_by_paragraph(tmp_path):
         ("r:3", "body", "公司召开会议。"), ("r:4", "body", "表格里的一段。")]
 
 
+def test_a_word_page_break_ends_no_paragraph_as_a_form_feed_does_not(tmp_path):
+    """Hunt: a page break (Ctrl+Enter, <w:br w:type="page"/>) inside a Word paragraph ended it, as a manual line
+    break does, while the one paragraph-break rule reads a page break (\\x0c, which Word's own text export gives
+    for it) as white space inside its paragraph: a sentence across a page was two paragraphs in a .docx and one in
+    the same report as text. A paragraph holding only a page break gives no paragraph."""
+    body = ('<w:p><w:r><w:t>公司志愿者为独居老人</w:t><w:br w:type="page"/><w:t>检查室内线路。</w:t></w:r></w:p>'
+            '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+            '<w:p><w:r><w:t>客户经理上门服务。</w:t><w:br w:type="textWrapping"/><w:t>加装电梯当天接电。</w:t></w:r></w:p>')
+    path = _word(tmp_path / "p.docx", body)
+    text = "公司志愿者为独居老人\x0c检查室内线路。\n\x0c\n客户经理上门服务。\n加装电梯当天接电。\n"
+    assert read_docx_text(path) == text
+    assert [p.text for p in read_report(path)] == [p.text for p in split_report(text, "p")] == [
+        "公司志愿者为独居老人\x0c检查室内线路。", "客户经理上门服务。", "加装电梯当天接电。"]
+
+
 def test_a_word_paragraphs_tab_stops_are_no_tab_in_its_text(tmp_path):
     """Review: a paragraph's tab-stop definitions (w:pPr/w:tabs/w:tab) were read as a tab at the start of its text."""
     body = ('<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>'

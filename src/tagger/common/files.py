@@ -1110,8 +1110,8 @@ def read_docx_text(path: str | Path, data: bytes | None = None, max_xml: int | N
                             runs.append(element.text or "")
                         elif tag == _W + "tab" and parents[-1:] != [_W + "tabs"]:  # not a tab stop's definition
                             runs.append("\t")
-                        elif tag in (_W + "br", _W + "cr"):
-                            runs.append("\n")
+                        elif tag in (_W + "br", _W + "cr"):  # a page break (Ctrl+Enter) ends no paragraph
+                            runs.append("\x0c" if element.get(_W + "type") == "page" else "\n")
         except ParseError as exc:
             raise InputError(f"{path}: its Word document is not well-formed XML ({exc}); {resave}") from None
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
