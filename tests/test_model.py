@@ -225,8 +225,11 @@ def test_an_unknown_label_is_named_with_the_labels(seed_model):
 @pytest.mark.parametrize("doc", [None, 5.0, b"r1", True])
 def test_tag_needs_the_report_id_as_a_string(seed_model, doc):
     """Review B: tag(text, doc=None) gave paragraph ids 'None:0'."""
-    with pytest.raises(TypeError, match=f"report id \\(doc\\) as str or a whole number, got {type(doc).__name__}"):
+    expected = f"report id \\(doc\\) as str or a whole number, got {type(doc).__name__}"
+    with pytest.raises(TypeError, match=expected) as got:
         seed_model.tag(ELDERLY, doc)
+    # the fix it names gives the id a file would hold: 5.0's is 5 (str() made it '5.0', another report's id)
+    assert str(got.value).endswith("e.g. doc=5" if doc == 5.0 else "e.g. doc=str(report_id)")
 
 
 @pytest.mark.parametrize("doc, message", [("", "is empty"), (" r1", "has white space at its ends"),

@@ -378,6 +378,11 @@ def test_a_typed_report_name_keeps_its_text_and_an_uploaded_one_loses_its_folder
     assert saved == ["甲公司 2024_5_12 敬老院:1", "乙公司 2024_5_12 敬老院:1"]
     assert [json.loads(x)["id"] for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()] == saved
     assert _request(server, "/api/tag", {"text": MEETING, "report": "<b>r1</b>"})[1]["report"] == "b_r1_b"
+    # a script's number is the report's name as tag(doc=7) reads it; another JSON value is refused, not ignored
+    assert _request(server, "/api/tag", {"text": MEETING, "report": 7})[1]["report"] == "7"
+    for odd in (7.5, True, ["r1"], {"r": 1}):
+        status, data, _ = _request(server, "/api/tag", {"text": MEETING, "report": odd})
+        assert status == 400 and data["error"].startswith('"report" is a name (text) or a whole number, not ')
     status, data, _ = _request(server, "/api/upload?name=" + urllib.parse.quote("下载/甲公司 2024.txt"),
                                MEETING.encode("utf-8"), ctype="text/plain")
     assert status == 200 and data["report"] == "甲公司 2024"  # a file's name: its folders are no part of it

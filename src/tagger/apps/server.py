@@ -5,7 +5,7 @@
 (no build step) and a JSON API:
 
 * ``GET /`` — the page (``/app.js``, ``/app.css``); ``GET /api/info`` — labels, thresholds, limits;
-* ``POST /api/tag`` — ``{"text": ..., "report": optional name}`` (``application/json``) → paragraphs
+* ``POST /api/tag`` — ``{"text": ..., "report": optional name: text, or a whole number}`` (``application/json``) → paragraphs
   with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
 * ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` (or Word ``.docx``, or saved web page ``.html``) report → the same as
   ``/api/tag``;
@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from ..annotation.labelfiles import check_project, import_rows
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header, warnings_once)
+from ..common.cells import report_id_of
 from ..common.terminal import terminal_safe
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
@@ -349,7 +350,11 @@ class ReviewApp:
         """``POST /api/tag``: ``{"text": "...", "report": "name"}`` tagged (:meth:`tag`)."""
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
             raise InputError('expected {"text": "...", "report": "name"}')
-        name = payload.get("report") if isinstance(payload.get("report"), str) else None
+        given = payload.get("report")
+        name = None if given is None else report_id_of(given)  # a whole number as its digits, as tag(doc=) reads it
+        if given is not None and name is None:
+            raise InputError(f'"report" is a name (text) or a whole number, not {type(given).__name__} '
+                             f'{terminal_safe(repr(given)[:40])}; leave it out to have one made')
         return self.tag(payload["text"], name)
 
     def upload(self, query: dict, read_body: Callable) -> dict | object:

@@ -76,8 +76,9 @@ def tag_report(model: Tagger, report: str, doc: str | int = "report", evidence: 
         raise TypeError(f"tag() expects the report text as str, got {type(report).__name__}{hint}")
     given, doc = doc, report_id_of(doc)  # as tag_frame reads ids
     if doc is None:  # else paragraph ids such as 'None:0'
+        whole = isinstance(given, float) and given.is_integer()  # 7.0: str() would make the id '7.0', not '7'
         raise TypeError(f"tag() expects the report id (doc) as str or a whole number, got {type(given).__name__}; "
-                        "e.g. doc=str(report_id)")
+                        + (f"e.g. doc={int(given)}" if whole else "e.g. doc=str(report_id)"))
     problem = report_id_problem(doc, column=False)  # else ids such as ':0', which no file or table reads back
     if problem:
         raise ValueError(f"tag(): the report id (doc) {problem}; pass a name such as doc='report'")
