@@ -526,7 +526,8 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if id_column and isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
         rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
         # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float, refused below)
-    if id_column and report_id_of(rid) is None:  # str(True) would be an id
+    key = report_id_of(rid) if id_column else None
+    if id_column and key is None:  # str(True) would be an id
         return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
     if missing:
@@ -535,12 +536,11 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     text = _clean(value, where, text_column, found)
     meta = {col: _meta_value(obj[col], where, col, found) for col in keep}
     _say_cleaned(where, found)
-    if rid is not None:
-        rid = report_id_of(rid)
-        problem = report_id_problem(rid)
+    if key is not None:
+        problem = report_id_problem(key)
         if problem:  # it would break paragraph ids, the review journal and labels import further on
             return BadRow(where, f"{id_column!r} value {problem}")
-    return Record(rid if rid is not None else default_id, text, where, meta, source)
+    return Record(key if key is not None else default_id, text, where, meta, source)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,

@@ -5,8 +5,8 @@
 (no build step) and a JSON API:
 
 * ``GET /`` — the page (``/app.js``, ``/app.css``); ``GET /api/info`` — labels, thresholds, limits;
-* ``POST /api/tag`` — ``{"text": ..., "report": optional name: text, or a whole number}`` (``application/json``) → paragraphs
-  with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
+* ``POST /api/tag`` — ``{"text": ..., "report": optional name (text or a whole number)}`` (``application/json``)
+  → paragraphs with predicted labels, scores, evidence terms, highlight segments and what is already labelled;
 * ``POST /api/upload?name=FILE.txt`` — the raw bytes of a ``.txt`` (or Word ``.docx``, or saved web page ``.html``) report → the same as
   ``/api/tag``;
 * ``POST /api/save`` — ``{"rows": [{"id", "text", "text_sha", "labels": [...]}], "update": bool}`` →
@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..annotation.labelfiles import check_project, import_rows
+from ..common.cells import report_id_of
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header, warnings_once)
-from ..common.cells import report_id_of
 from ..common.terminal import terminal_safe
 from ..data.examples import load_training_data, text_sha
 from ..errors import DecodeError, InputError, LabelFileError

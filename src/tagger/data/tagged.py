@@ -1938,15 +1938,15 @@ def set_journal_aside(path: str | Path) -> int:
         return 0
     keep_stale_decisions(path, lines)
     journal.unlink()
-    return len(_journalled_paragraphs(lines))
+    return len(_journalled_paragraphs(lines)[0])
 
 
-def _journalled_paragraphs(lines: list[bytes], undos: bool = True) -> set[str | bytes]:
-    """The paragraphs the journal ``lines`` (:func:`journal_lines`) would change: a paragraph decided again (a
-    change of mind) is one decision, its last; one whose last line is an undo counts only where the file held a
-    decision when the journal's first line on it was made (its ``was``; unknown in an old journal): an undo of a
-    decision made in the same session changes nothing; a line a kill cut counts as one of its own. ``undos``
-    ``False``: the paragraphs whose last line is an undo instead (they end with no decision)."""
+def _journalled_paragraphs(lines: list[bytes]) -> tuple[set[str | bytes], set[str | bytes]]:
+    """The paragraphs the journal ``lines`` (:func:`journal_lines`) would change, and those whose last line is an
+    undo (they end with no decision). A paragraph decided again (a change of mind) is one decision, its last; one
+    whose last line is an undo is a change only where the file held a decision when the journal's first line on it
+    was made (its ``was``; unknown in an old journal): an undo of a decision made in the same session changes
+    nothing; a line a kill cut counts as one of its own."""
     first_was: dict[str | bytes, object] = {}
     undone: dict[str | bytes, bool] = {}
     for line in lines:
@@ -1957,9 +1957,8 @@ def _journalled_paragraphs(lines: list[bytes], undos: bool = True) -> set[str | 
             undone[paragraph] = "labels" in entry and entry["labels"] is None
         except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
             undone[line] = False
-    if not undos:
-        return {p for p, undo in undone.items() if undo}
-    return {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
+    changed = {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
+    return changed, {p for p, undo in undone.items() if undo}
 
 
 def review_lock(path: str | Path) -> Path:
@@ -2064,7 +2063,7 @@ def warn_unmerged(path: str | Path) -> None:
     whoever reads the file now (counts, an export) leaves them out."""
     journal = review_journal(path)
     try:
-        pending = len(_journalled_paragraphs(journal_lines(path)))  # a paragraph decided again: one decision
+        pending = len(_journalled_paragraphs(journal_lines(path))[0])  # a paragraph decided again: one decision
     except OSError:
         return
     if pending:
@@ -2112,8 +2111,8 @@ def review_work(path: str | Path) -> int:
     except OSError:
         lines = []
     # a paragraph the journal ends with an undo holds no decision, in the file or not: nothing of it to lose
-    undone = _journalled_paragraphs(lines, undos=False)
-    pending = _journalled_paragraphs(lines) - undone
+    changed, undone = _journalled_paragraphs(lines)
+    pending = changed - undone
     reader = _reader_of(path)
     if reader is None or not path.is_file():
         return len(pending)
