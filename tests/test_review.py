@@ -1730,6 +1730,34 @@ def test_the_end_of_a_session_says_how_many_decisions_it_made(tagged, monkeypatc
     assert "saved 1 of" not in err
 
 
+@pytest.mark.parametrize("saved_between", [True, False])
+def test_a_session_whose_decisions_were_all_undone_says_the_file_holds_what_it_held(tagged, monkeypatch, capsys,
+                                                                                    saved_between):
+    """A decision saved into the file, then undone in the same session, ended with "nothing to save: no decision
+    made in this session", though the file had been rewritten twice (with the decision, then without it): the end
+    says it was saved and holds the decisions it held when the session began."""
+    from tagger.apps import web
+
+    before = [r.get("reviewed_labels") for r in _rows(tagged)]
+
+    def serve(self, *args, **kwargs):
+        store = self.app.store
+        store.decide(store.queue[0], ["volunteer_work"], "ana")
+        if saved_between:
+            store.flush()  # the page's "save"
+            assert [r.get("reviewed_labels") for r in _rows(tagged)] != before
+        store.undo(store.queue[0], "ana")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    assert "nothing to save" not in err, err
+    assert (f"saved into {tagged}: each decision of this session was undone, so it holds the decisions it held when "
+            "the session began (0 of ") in err, err
+    assert [r.get("reviewed_labels") for r in _rows(tagged)] == before
+
+
 def test_a_file_changed_on_disk_when_the_session_stops_is_said_for_that_moment(tagged, monkeypatch, capsys):
     """The file changed on disk (a spreadsheet saved it) and the session stopped: its last save was refused with
     "stop this session and open tagger review FILE again", though the session had stopped. It says to open it

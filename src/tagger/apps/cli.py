@@ -615,6 +615,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         elif undone:
             log.info("saved into %s: %s in this session (%d of %d in its queue reviewed)", args.file, taken,
                      store.done(), len(store.queue))
+        elif store.rewritten:  # decided and undone: written, and as it was
+            log.info("saved into %s: each decision of this session was undone, so it holds the decisions it held when "
+                     "the session began (%d of %d in its queue reviewed)", args.file, store.done(), len(store.queue))
         else:
             log.info("nothing to save: no decision made in this session of %s (%d of %d in its queue reviewed)",
                      args.file, store.done(), len(store.queue))

@@ -351,6 +351,7 @@ class TaggedFile:
         self._decided_before = {pid for pid in self.queue if self.row(pid)["reviewed_labels"] is not None}
         if self._pending and not self.read_only:
             self.flush()
+        self.rewritten = False  # the session wrote the file since it opened it: its end says so
 
     def _stale_decisions(self) -> list[StaleDecision]:
         """The decisions in the rows made on another text than their paragraph holds now (their ``reviewed_sha``
@@ -726,6 +727,7 @@ class TaggedFile:
                 raise
             with self._lock:  # the new file's stamp before a decision checks it (_writing): no false "changed"
                 self._writing = False
+                self.rewritten = True
                 self._read_stamp = self._stamp()
                 self.columns = columns
                 self._pending -= pending
