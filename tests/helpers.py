@@ -4,6 +4,8 @@ path), so that no test module imports another's private names."""
 import csv
 import html.parser
 import json
+import os
+import signal
 import sys
 import zipfile
 from pathlib import Path
@@ -170,3 +172,54 @@ def decodes(raw: bytes, encoding: str) -> bool:
 def tagger_command(*args: str) -> list[str]:
     """The command line of ``tagger -q ARGS`` run by this Python (for subprocess)."""
     return [sys.executable, "-m", "tagger", "-q", *args]
+
+
+class Stop(BaseException):
+    """What the SIGTERM :func:`signalled_at_each_line` sends raises (as the CLI's handler raises ``Terminated``)."""
+
+
+def registers_exit(code) -> bool:
+    """Whether the code object ``code`` is an ExitStack's registration of a let-go (``enter_context`` and what it
+    calls), for :func:`signalled_at_each_line`."""
+    return Path(code.co_filename).name == "contextlib.py" and code.co_name in (
+        "enter_context", "_push_cm_exit", "_push_exit_callback", "_create_exit_wrapper")
+
+
+def signalled_at_each_line(call, traced, check):
+    """Run ``call()`` again and again, SIGTERM sent to this process at the n-th point (n = 1, 2, …) where Python acts
+    on a signal in the functions whose code ``traced`` accepts — as one of them calls a Python function (it enters the
+    callee) or a C one returns — as a signal landing there would (its handler raises :class:`Stop`; where signals are
+    held, it is acted on as they are let go). ``check(stop)`` runs while the ``Stop`` raised is alive (its traceback
+    holding the frames it cut short, as a command's error handling does). Returns ``call()``'s result on the first
+    run no signal reached, and how many runs a signal stopped."""
+
+    def stop(signum, frame):
+        raise Stop
+
+    previous, before = signal.signal(signal.SIGTERM, stop), sys.getprofile()
+    try:
+        for n in range(1, 100_000):
+            seen = 0
+
+            def profiled(frame, event, arg):
+                nonlocal seen
+                caller = frame.f_back if event == "call" else frame
+                if event in ("call", "c_return") and caller is not None and traced(caller.f_code):
+                    seen += 1
+                    if seen == n:
+                        os.kill(os.getpid(), signal.SIGTERM)  # Python acts on it at once, here
+
+            sys.setprofile(profiled)
+            try:
+                result = call()
+            except Stop as stopped:
+                sys.setprofile(before)
+                check(stopped)
+                continue
+            finally:
+                sys.setprofile(before)
+            assert seen < n, f"the signal at point {n} was lost"
+            return result, n - 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise AssertionError("the call never ended unsignalled")

@@ -366,3 +366,29 @@ def test_retagging_a_tagged_csv_decodes_no_file_whole(cli_model, tmp_path, monke
     assert main(["-q", "tag", str(first), "-o", str(again), "--model", cli_model]) == 0
     assert whole == []
     assert again.read_bytes() == first.read_bytes()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_signal_while_the_review_lock_is_taken_leaves_it_neither_held_nor_behind(tmp_path, kept):
+    """A re-tag stopped (Ctrl-C, SIGTERM) between the review lock taken and its let-go registered (an ExitStack
+    between its enter_context and the push of the exit) left the lock held, its file beside the input, for as long
+    as the error lived (for good where it outlived the interpreter's end): the lock is taken and registered as one
+    step, signals held; one that lands there, or anywhere else in read_back_streamed, lets the lock go and leaves no
+    lock file."""
+    from helpers import registers_exit, signalled_at_each_line
+
+    path = _write(tmp_path / "t.jsonl", [_row("a", 0), _row("a", 1), _row("b", 0)])
+    lock = review_lock(path)
+
+    def read():
+        back = read_back_streamed(path, rows=1, progress=False, kept_bytes=10**9 if kept else 0)
+        return [r.report for r in back.reports]
+
+    def check(stop):
+        assert not lock.exists(), f"a lock file left by {stop!r}"
+        with hold_review_lock(path, "x"):  # not held
+            pass
+
+    reports, stopped = signalled_at_each_line(
+        read, lambda code: registers_exit(code) or code is read_back_streamed.__code__, check)
+    assert reports == ["a", "b"] and stopped > 10 and not lock.exists()

@@ -1730,6 +1730,30 @@ def test_the_end_of_a_session_says_how_many_decisions_it_made(tagged, monkeypatc
     assert "saved 1 of" not in err
 
 
+def test_a_signal_while_a_session_takes_its_lock_leaves_it_free_and_unnamed(tagged):
+    """A review session stopped (Ctrl-C, SIGTERM) between its lock taken and its let-go registered (an ExitStack
+    between its enter_context and the push of the exit) kept the lock held, its note naming the session, for as long
+    as the error lived: another session was refused. The lock is taken and registered as one step, signals held;
+    one that lands there, or anywhere else in the session's start, lets the lock go and empties its note."""
+    from helpers import registers_exit, signalled_at_each_line
+
+    from tagger.common.locks import lock_note
+    from tagger.data.tagged import hold_review_lock, review_lock
+
+    def session():
+        with TaggedFile(tagged) as store:
+            return len(store.queue)
+
+    def check(stop):
+        assert lock_note(review_lock(tagged)) is None, f"a note left by {stop!r}"
+        with hold_review_lock(tagged, "x"):  # not held
+            pass
+
+    queued, stopped = signalled_at_each_line(
+        session, lambda code: registers_exit(code) or code is TaggedFile.__init__.__code__, check)
+    assert queued and stopped > 10
+
+
 @pytest.mark.parametrize("saved_between", [True, False])
 def test_a_session_whose_decisions_were_all_undone_says_the_file_holds_what_it_held(tagged, monkeypatch, capsys,
                                                                                     saved_between):

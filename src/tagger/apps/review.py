@@ -51,6 +51,7 @@ from ..annotation.labelfiles import LabelRow, raise_errors, validate_record
 from ..common.atomic import atomic_write
 from ..common.cells import guard_cell, guard_hash
 from ..common.locks import renote
+from ..common.signals import signals_held
 from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_lines, path_exists,
                             replace_surrogates)
 from ..common.xlsx import cut_left_out, is_cut
@@ -285,10 +286,11 @@ class TaggedFile:
         # made: no session can have the file open there) and leaves nothing beside the file
         self._note = functools.partial(review_session_note, reviewer, since=datetime.now(timezone.utc).isoformat(
             timespec="seconds"))  # what the lock names this session by: review_session_note
-        self._session.enter_context(hold_review_lock(
-            self.path, "stop it first — two sessions would overwrite each other's decisions",
-            stays=not self.read_only, who="another review session", holder=self._note()))
         try:
+            with signals_held():  # the lock taken and its let-go registered as one step, as a with statement does
+                self._session.enter_context(hold_review_lock(
+                    self.path, "stop it first — two sessions would overwrite each other's decisions",
+                    stays=not self.read_only, who="another review session", holder=self._note()))
             self._open()
         except BaseException:
             self.close()

@@ -52,6 +52,7 @@ from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRow
                             json_start, load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
                             read_text_lines, replace_surrogates, sheet_row_note, strict_rows, text_lines)
 from ..common.progress import progress_bar, shows_progress
+from ..common.signals import signals_held
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import DateText, date_text, is_cut
 from ..errors import FileInUseError, InputError, TaggerError, quote_cell
@@ -3574,29 +3575,30 @@ def read_back_streamed(path: str | Path, rows: int = STREAM_ROWS, progress: bool
     if not _read_in_parts(path):
         return read_back(path)
     stack = contextlib.ExitStack()
-    try:
-        stack.enter_context(hold_review_lock(path, "stop it first, so that every decision is read back with it",
-                                             holder=RETAG))
+    try:  # to its return: a signal anywhere before the reports hold the lock lets it go (and its file)
+        with signals_held():  # the lock taken and its let-go registered as one step, as a with statement does
+            stack.enter_context(hold_review_lock(path, "stop it first, so that every decision is read back with it",
+                                                 holder=RETAG))
         try:
             scan = _first_pass(path, rows, progress, KEPT_BYTES if kept_bytes is None else kept_bytes)
         except _NotStreamed as why:
             log.info("%s: %s: read back whole", path, why)
             stack.close()
             return read_back(path)
+        if scan.reports is not None:  # read once and kept: the file is not read again
+            stack.close()
+
+        def reports() -> Iterator[TaggedReport]:
+            if scan.reports is not None:
+                yield from scan.reports
+                return
+            with stack:
+                yield from _second_pass(path, rows, scan)
+
+        return scan.back(path, reports())
     except BaseException:
         stack.close()
         raise
-    if scan.reports is not None:  # read once and kept: the file is not read again
-        stack.close()
-
-    def reports() -> Iterator[TaggedReport]:
-        if scan.reports is not None:
-            yield from scan.reports
-            return
-        with stack:
-            yield from _second_pass(path, rows, scan)
-
-    return scan.back(path, reports())
 
 
 def streams_back(path: str | Path, size: int | None = None) -> bool:
