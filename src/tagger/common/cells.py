@@ -90,7 +90,9 @@ def report_id_of(cell: object) -> str | None:
     (``int``, numpy's integers) as its digits, the form every output writes it in — so the text ``"1"`` and the number
     ``1`` are one id. ``None`` for a missing value (:func:`is_missing`) and for a value that is no id (a boolean, a
     float, bytes, a date, a tuple …): callers tell the two apart with :func:`is_missing` and refuse the second, naming
-    it (a float column of whole numbers, as pandas makes an integer column with a gap: ``.astype("Int64")``).
+    it (a float column of whole numbers, as pandas makes an integer column with a gap: ``.astype("Int64")``). A file
+    ``tagger tag`` reads holds whole numbers as floats where it cannot hold them otherwise (a workbook, pandas' JSON or
+    Parquet of a column with a gap): its reader gives a whole float up to 2**53 as the number (``101.0``: ``"101"``).
 
     Example:
         >>> import numpy as np
