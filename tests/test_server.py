@@ -973,6 +973,54 @@ def test_stopping_the_server_waits_for_the_request_under_way():
         thread.join(5)
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_request_on_a_connection_taken_before_the_stop_is_answered_503(method):
+    """A request the server took the connection of before it stopped, read after (tagger serve or review stopping
+    while a page sent it), is answered 503 saying the server is stopping — its body read and dropped, the
+    connection closed — and is never counted as under way, so the stop does not wait for it."""
+    from tagger.apps.web import bind
+
+    answered = []
+
+    class App:
+        max_bytes, static = 1024, {}
+        get_routes = {"/api/info": lambda query: answered.append("GET") or {"ok": True}}
+        post_routes = {"/api/save": lambda payload: answered.append("POST") or {"ok": True}}
+
+    server = bind(App(), port=0)
+    accepted = threading.Event()
+    process = server.process_request
+
+    def taken(request, address):  # the connection handed to its handler's thread
+        process(request, address)
+        accepted.set()
+
+    server.process_request = taken
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    body = json.dumps({"paragraph": "报告:0"}).encode("utf-8")
+    path = "/api/info" if method == "GET" else "/api/save"
+    head = (f"{method} {path} HTTP/1.0\r\nHost: {urllib.parse.urlsplit(server.url).netloc}\r\n"
+            + (f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n" if method == "POST" else ""))
+    with socket.create_connection(server.server_address[:2], timeout=60) as client:
+        try:
+            client.sendall(head.encode("ascii"))  # the headers not ended: the handler waits for the rest
+            assert accepted.wait(60)
+            server.shutdown()
+            server.server_close()  # at once: no request is under way
+        finally:
+            thread.join(60)
+        client.sendall(b"\r\n" + (body if method == "POST" else b""))
+        raw = b""
+        while chunk := client.recv(65536):  # to the end: the server closes the connection
+            raw += chunk
+    status, _, rest = raw.partition(b"\r\n")
+    assert status.split()[1] == b"503", raw
+    assert json.loads(rest.partition(b"\r\n\r\n")[2]) == {
+        "error": "the server is stopping: the request was not read; start it again to go on"}
+    assert answered == [] and server._under_way == 0
+
+
 @pytest.mark.parametrize("end", ["SIGTERM", "SIGINT"])
 def test_sigterm_stops_tagger_serve_as_it_stops_tagger_review(project, cli_model, end):
     """SIGTERM (how a service manager, docker stop or kill stops a server) ended tagger serve with "terminated"
