@@ -70,7 +70,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS", "report_content", "earlier_copy",
-           "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
+           "journal_lines", "JournalEntry", "JournalConflict", "replay_journal", "JournalReplay",
+           "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_session_note",
@@ -1961,6 +1962,78 @@ def _journalled_paragraphs(lines: list[bytes]) -> tuple[set[str | bytes], set[st
     return changed, {p for p, undo in undone.items() if undo}
 
 
+
+@dataclass
+class JournalReplay:
+    """What the decisions a review session journalled but did not merge into the tagged file (a killed session's) do
+    to its rows (:func:`replay_journal`), in journal order."""
+
+    applied: dict[str, JournalEntry] = field(default_factory=dict)
+    """Each paragraph a decision applies to, with the last that does (an undo, ``labels`` ``None``: no decision)."""
+    left_out: list[tuple[str, bytes, JournalEntry | None]] = field(default_factory=list)
+    """The lines not applied: why (a kill cut it, its paragraph id is no longer in the file: tagged again since, or
+    the decision was made on another text than the paragraph holds now), the line and its decision (``None`` for a
+    line a kill cut)."""
+    conflicts: dict[str, tuple[bytes, JournalConflict, str | None]] = field(default_factory=dict)
+    """Each paragraph whose row the file gave another decision after the session read it
+    (:meth:`JournalEntry.conflict`): the line of the session's last decision on it, the conflict and the file's
+    ``reviewed_sha``."""
+    overruled: list[bytes] = field(default_factory=list)
+    """The journal's lines the file's later decision stands over."""
+    CUT, GONE, EDITED = "cut", "gone", "edited"  # why a line was left out
+
+    def lines(self, why: str) -> list[bytes]:
+        """The lines left out for the reason ``why``."""
+        return [line for reason, line, _ in self.left_out if reason == why]
+
+
+def replay_journal(lines: Iterable[bytes], rows: Mapping[str, Mapping]) -> JournalReplay:
+    """Read the journal ``lines`` (:func:`journal_lines`) onto the tagged file's paragraphs ``rows`` (paragraph id →
+    its row: ``text`` and the review cells ``reviewed_labels`` (``None``: no decision), ``reviewed_by``,
+    ``reviewed_at``, ``reviewed_sha``), in order: a decision applies where its paragraph still has the text it was
+    made on and, where the file was given another decision after the session read the row
+    (:meth:`JournalEntry.conflict`), where the journal's is the later one. ``rows`` are left as they are. The one
+    reader of a journal's decisions, for ``tagger review`` (a killed session completed) and :func:`read_back`.
+
+    Example:
+        >>> rows = {"r:1": {"text": "走访五户", "reviewed_labels": None}}
+        >>> replay = replay_journal([b'{"paragraph": "r:1", "labels": ["elderly_care"]}', b'{"paragr',
+        ...                          b'{"paragraph": "r:9", "labels": []}'], rows)
+        >>> replay.applied["r:1"].labels, replay.lines(JournalReplay.CUT)
+        (('elderly_care',), [b'{"paragr'])
+    """
+    replay = JournalReplay()
+    now: dict[str, tuple] = {}  # each paragraph's decision as the lines applied so far left it: labels, by, at, sha
+    for line in lines:
+        try:
+            entry = JournalEntry.parse(line)
+        except ValueError:  # a line a kill cut
+            replay.left_out.append((JournalReplay.CUT, line, None))
+            continue
+        pid = entry.paragraph
+        row = rows.get(pid)
+        if row is None:  # the file was tagged again since: that paragraph is gone
+            replay.left_out.append((JournalReplay.GONE, line, entry))
+            continue
+        if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
+            replay.left_out.append((JournalReplay.EDITED, line, entry))
+            continue
+        labels, by, at, sha = now.get(pid) or (row.get("reviewed_labels"), row.get("reviewed_by"),
+                                               row.get("reviewed_at"), row.get("reviewed_sha"))
+        earlier = replay.conflicts.get(pid)
+        conflict = entry.conflict(labels, by, at, earlier and earlier[1])
+        if conflict is not None:  # the file was given another decision after the session read the row
+            if earlier is not None and not earlier[1].journal_stands:  # the file's stood: that line is set aside
+                replay.overruled.append(earlier[0])
+            replay.conflicts[pid] = (line, conflict, earlier[2] if earlier else sha)
+            if not conflict.journal_stands:
+                continue
+        now[pid] = (None,) * 4 if entry.labels is None else (entry.labels, entry.by, entry.at, entry.sha)
+        replay.applied[pid] = entry
+    replay.overruled += [line for line, conflict, _ in replay.conflicts.values() if not conflict.journal_stands]
+    return replay
+
+
 def review_lock(path: str | Path) -> Path:
     """The lock file a ``tagger review`` session holds while it has the tagged file ``path`` open. It stays
     when the session ends (:mod:`tagger.common.locks`: the flock ends with the process, the file is never
@@ -3378,49 +3451,6 @@ def whole_number(value: object) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
-                ) -> tuple[int, list[str], list[JournalConflict]]:
-    """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
-    session's) onto ``by_id`` (paragraph id → its decision fields, ``None``: none), where the paragraph still has
-    the text the decision was made on, and, where the file was given another decision after the session read the
-    row (:meth:`JournalEntry.conflict`), where the journal's is the later one; returns how many were applied, the
-    others named with their reason (another text, a paragraph id the file no longer holds, a line cut by a kill)
-    and the conflicts with the file's decisions, whichever stands."""
-    try:
-        lines = journal_lines(path)
-    except OSError:
-        return 0, [], []
-    applied = 0
-    named: list[str] = []
-    conflicts: dict[str, JournalConflict] = {}  # each paragraph's, with the session's last decision on it
-    for line in lines:
-        try:
-            entry = JournalEntry.parse(line)
-        except ValueError:
-            named.append("a line a kill cut")
-            continue
-        decision = journal_decision(entry.labels, entry.by, entry.at)
-        if entry.paragraph not in by_id:
-            named.append(f"{entry.paragraph} ({decision}: no such paragraph id in the file: renamed, or tagged "
-                         "again since?)")
-            continue
-        if not entry.made_on(texts[entry.paragraph]):
-            named.append(f"{entry.paragraph} ({decision}: made on another text than the paragraph holds now)")
-            continue
-        now = by_id[entry.paragraph]
-        earlier = conflicts.get(entry.paragraph)
-        conflict = (entry.conflict(None) if now is None else  # a decision cleared by hand: no time
-                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at"), earlier))
-        if conflict is not None:
-            conflicts[entry.paragraph] = conflict
-            if not conflict.journal_stands:  # the file's later decision stands
-                continue
-        by_id[entry.paragraph] = None if entry.labels is None else {  # an undo: no decision
-            "reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
-        applied += 1
-    return applied, named, list(conflicts.values())
-
-
 _NO_KIND_COLUMN = ("no 'kind' column: which paragraphs are headings and captions is not known, and they are scored as "
                    "such; tag the reports it came from again")
 """What :func:`read_back` (and :func:`read_back_streamed`) says of a tagged file without the ``kind`` column."""
@@ -3730,7 +3760,7 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
         lines = []
     wanted: set[str] = set()  # paragraph ids a review session journalled: their texts are kept
     for line in lines:
-        with contextlib.suppress(ValueError):  # a line a kill cut: _journalled names it
+        with contextlib.suppress(ValueError):  # a line a kill cut: replay_journal names it
             wanted.add(JournalEntry.parse(line).paragraph)
     record = model_record(path)
     thresholds = recorded_thresholds(record)
@@ -3821,15 +3851,21 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     left_out = recorded_left_out(path, summary)
     if differ:
         _say_differ(path, differ)
-    applied, not_carried, conflicts = 0, [], []
+    not_carried: list[str] = []
+    conflicts: list[JournalConflict] = []
     if not repeated:  # a review session's journal: only a file without repeated ids can have one
-        journal = {p: decided.get(p) for p in texts}
-        applied, not_carried, conflicts = _journalled(path, journal, texts)
-        for p, d in journal.items() if applied else ():
-            if d is None:  # none, or taken back by an undo
+        replay = replay_journal(lines, {p: {"text": text, **decided.get(p, {})} for p, text in texts.items()})
+        for p, entry in replay.applied.items():
+            if entry.labels is None:  # taken back by an undo
                 decided.pop(p, None)
             else:
-                decided[p] = d
+                decided[p] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
+        reasons = {replay.GONE: "no such paragraph id in the file: renamed, or tagged again since?",
+                   replay.EDITED: "made on another text than the paragraph holds now"}
+        not_carried = ["a line a kill cut" if entry is None else
+                       f"{entry.paragraph} ({journal_decision(entry.labels, entry.by, entry.at)}: {reasons[why]})"
+                       for why, _, entry in replay.left_out]
+        conflicts = [conflict for _, conflict, _ in replay.conflicts.values()]
     if cut:
         _say_cut(path, cut)
     reports = None
