@@ -434,12 +434,11 @@ def _line_count(path: Path, lone_cr: bool = False) -> int | None:
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False, as_written: bool = False, decided_texts: bool = False) -> pd.DataFrame:
+                progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
-    as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``as_written``: every cell the value
-    JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
-    ``decided_texts``: as :data:`READERS` say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
-    return next(jsonl_frames(path, columns, check, progress, as_written, decided_texts))
+    as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``decided_texts``: as :data:`READERS`
+    say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
+    return next(jsonl_frames(path, columns, check, progress, decided_texts=decided_texts))
 
 
 def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -447,9 +446,10 @@ def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: Head
                  rows: int | None = None, logged: bool = False, check_keys: bool = True) -> Iterator[pd.DataFrame]:
     """The rows of a JSONL file as :func:`_read_jsonl` reads them, in frames of about ``rows`` rows (``None``: one
     frame, the whole file), each ending where the next row's ``report`` cell differs (``tagger tag`` writes a
-    report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``progress``: a bar
-    of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and ``progress`` ``None``, logged
-    lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
+    report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``as_written``: every
+    cell the value JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
+    ``progress``: a bar of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and
+    ``progress`` ``None``, logged lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
     (``False`` only for a file read with it and unchanged since).
 
     Example:
@@ -589,15 +589,14 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     yield delimiter, header, part, lines
 
 
-def _csv_frames(path: Path, progress: bool | None = False, rows: int | None = None, logged: bool = False
-                ) -> Iterator[pd.DataFrame]:
+def _csv_frames(path: Path, progress: bool | None, rows: int | None) -> Iterator[pd.DataFrame]:
     """The rows of a tagged CSV file as :func:`_read_csv` reads them (all columns), in frames of whole reports
-    (:func:`csv_row_parts`), each with the spreadsheet rows of its own lines."""
+    (:func:`csv_row_parts`, ``logged``), each with the spreadsheet rows of its own lines."""
     import pandas as pd
 
     sheet_rows: dict[int, int] = {}
     for _, header, part, lines in csv_row_parts(path, check=lambda p, names: _check_header(p, names, None),
-                                                progress=progress, sheet_rows=sheet_rows, rows=rows, logged=logged):
+                                                progress=progress, sheet_rows=sheet_rows, rows=rows, logged=True):
         df = pd.DataFrame(part, columns=header, index=pd.Index(lines, name="line"), dtype=object)
         if sheet_rows:
             df.attrs[SHEET_ROWS] = dict(sheet_rows)
@@ -3355,11 +3354,11 @@ def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, obje
                 summary["n_paragraphs"], summary.get(LEFT_OUT, [None] * len(summary)))]
 
 
-def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) -> int:
+def recorded_left_out(path: str | Path, summary: Sequence[tuple]) -> int:
     """The input reports with nothing to tag that the run which wrote the tagged file ``path`` left out of its rows:
     its corpus row's ``left_out`` (``--summary``, a workbook's summary sheet), SQLite's ``tagger_meta`` key
     ``left_out``; 0 where the file records none (no summary rows, an empty cell, a file from before the count).
-    ``summary``: the file's :func:`_summary_rows`, when read already.
+    ``summary``: the file's :func:`_summary_rows` (a SQLite file's are not looked at).
 
     Raises:
         InputError: a ``left_out`` cell that is no whole number, naming its row.
@@ -3380,8 +3379,6 @@ def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) 
             except sqlite3.DatabaseError:  # no tagger_meta (written by other means): none recorded
                 return 0
         summary = [("corpus", None, None, f"{path}: tagger_meta", found[0] if found else None)]
-    elif summary is None:
-        raise ValueError("recorded_left_out needs the summary rows of a file other than SQLite")
     total = 0
     for kind, _, _, at, cell in summary:
         if kind != "corpus" or _blank(cell):
@@ -3656,7 +3653,7 @@ def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = F
     if reader is _read_jsonl:
         return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
     if reader is _read_csv:
-        return _csv_frames(path, progress, rows, logged=True)
+        return _csv_frames(path, progress, rows)
     return iter([reader(path, None, None, False)])
 
 
