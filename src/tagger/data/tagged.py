@@ -560,8 +560,8 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     reader = CsvDictRows(source, header, delimiter, spaced, start=head_lines)
     if check is not None:
         check(path, header)
-    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
-    kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
+    text_too, read = _decided_texts(header, columns, decided_texts)
+    kept = None if read is None else _kept(header, read)
     show = shows_progress(progress)
     enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
     total = _line_count(path, lone_cr=True) if show or enabled is None else None  # lines: a row may span several
@@ -612,25 +612,27 @@ def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderC
     _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
                                            columns=columns, progress=progress, decided_texts=decided_texts,
                                            sheet_rows=sheet_rows)
-    df = pd.DataFrame(rows, columns=_kept(header, _with_decided_texts(header, columns, decided_texts)),
+    df = pd.DataFrame(rows, columns=_kept(header, _decided_texts(header, columns, decided_texts)[1]),
                       index=pd.Index(lines, name="line"), dtype=object)
     if sheet_rows:
         df.attrs[SHEET_ROWS] = sheet_rows  # where() and line_of() name these rows by their spreadsheet rows too
     return df
 
 
-def _with_decided_texts(names: Collection[str], columns: Collection[str] | None,
-                        decided_texts: bool) -> Collection[str] | None:
-    """``columns`` with ``text`` too where a reader asked for ``decided_texts`` keeps it (the file has a
-    ``reviewed_sha`` column).
+def _decided_texts(names: Collection[str], columns: Collection[str] | None,
+                   decided_texts: bool) -> tuple[bool, Collection[str] | None]:
+    """Whether a reader asked for ``decided_texts`` reads ``text`` beside ``columns`` (which lack it) to keep it in
+    the rows whose ``reviewed_sha`` is filled only (the file, its column ``names``, has that column), and the
+    columns it reads: ``columns``, with ``text`` then.
 
     Example:
-        >>> sorted(_with_decided_texts(["text", "reviewed_sha"], {"report"}, True))
-        ['report', 'text']
+        >>> text_too, read = _decided_texts(["text", "reviewed_sha"], ["report"], True)
+        >>> text_too, sorted(read), _decided_texts(["text"], ["report"], True)
+        (True, ['report', 'text'], (False, ['report']))
     """
-    if decided_texts and columns is not None and "reviewed_sha" in names:
-        return {*columns, "text"}
-    return columns
+    if decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names:
+        return True, {*columns, "text"}
+    return False, columns
 
 
 def _read_parquet(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -654,8 +656,8 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
     _check_header(path, names, check)
-    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-    table = pf.read(columns=_kept(names, _with_decided_texts(names, columns, decided_texts)))
+    text_too, read = _decided_texts(names, columns, decided_texts)
+    table = pf.read(columns=_kept(names, read))
     if text_too:  # a decision's text, to check it; no other (null)
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -732,8 +734,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
         _check_header(path, names, check)
-        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-        columns = _with_decided_texts(names, columns, decided_texts)
+        text_too, columns = _decided_texts(names, columns, decided_texts)
         kept = [k for k, name in enumerate(names) if columns is None or name in columns]
         # a decision's text, to check it; no other (None)
         text_at, sha_at = (kept.index(names.index("text")), names.index("reviewed_sha")) if text_too else (-1, -1)
@@ -834,8 +835,8 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: Head
         if "id" not in names:
             raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
         conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
-        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-        kept = _kept([c for c in names if c != "id"], _with_decided_texts(names, columns, decided_texts))
+        text_too, read = _decided_texts(names, columns, decided_texts)
+        kept = _kept([c for c in names if c != "id"], read)
         quoted = "".join(', "' + c.replace('"', '""') + '"' if not (text_too and c == "text") else
                          """, CASE WHEN trim(coalesce(reviewed_sha, '')) = '' THEN NULL ELSE text END"""
                          for c in kept)  # a decision's text, to check it; no other
