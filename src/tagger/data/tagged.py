@@ -172,7 +172,7 @@ def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
         return f"row {index!r} of the frame"
     if df.index.name == "row":
         return f"{path}:row {index}"
-    return f"{path}:{index}{_sheet_row_note(df, index)}"
+    return csv_row_place(path, index, df.attrs.get(SHEET_ROWS, {}))  # type: ignore[arg-type]
 
 
 def line_of(df: pd.DataFrame, index: object) -> str:
@@ -187,7 +187,8 @@ def line_of(df: pd.DataFrame, index: object) -> str:
     """
     if df.index.name == PLACE:
         return str(index)
-    return f"row {index}" if df.index.name == "row" else f"line {index}{_sheet_row_note(df, index)}"
+    sheet_row = df.attrs.get(SHEET_ROWS, {}).get(index, index)
+    return f"row {index}" if df.index.name == "row" else f"line {index}{sheet_row_note(index, sheet_row)}"
 
 
 def csv_row_place(path: str | Path, line: int, sheet_rows: dict[int, int]) -> str:
@@ -199,12 +200,6 @@ def csv_row_place(path: str | Path, line: int, sheet_rows: dict[int, int]) -> st
         ('t.csv:4 (row 3 in a spreadsheet)', 't.csv:2')
     """
     return f"{path}:{line}{sheet_row_note(line, sheet_rows.get(line, line))}"
-
-
-def _sheet_row_note(df: pd.DataFrame, line: object) -> str:
-    """:func:`~tagger.common.files.sheet_row_note` of the row of ``df`` on file line ``line`` (:data:`SHEET_ROWS`)."""
-    sheet_row = df.attrs.get(SHEET_ROWS, {}).get(line)
-    return "" if sheet_row is None else sheet_row_note(int(line), sheet_row)
 
 
 TAGGED_FILE = "tagged_file"
