@@ -3483,7 +3483,7 @@ def read_back(path: str | Path) -> ReadBack:
 
 
 def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], kept: Sequence[str],
-                has: dict[str, bool], decided: dict[str, dict], record: dict | None, left_out: int,
+                has: dict[str, bool], decided: dict[str, Decision], record: dict | None, left_out: int,
                 disagree: list[tuple[str, str, int]]) -> list[TaggedReport]:
     """The reports of ``rows`` (report id → its rows ``(index, where, record)``, in the file's order), in the order
     of their first rows (:func:`read_back`): a report's rows in reading order, its kept columns' values, its
@@ -3501,9 +3501,9 @@ def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], ke
                 if values > 1:
                     disagree.append((report, column, values))
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
-                TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
-                    _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
-                    rec[_WRITTEN], bool(rec[STALE]))
+                TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"],
+                                _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"]),
+                                rec[_WRITTEN], bool(rec[STALE]))
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record,
                                                     left_out)))
@@ -3669,7 +3669,7 @@ class _Scan:
     thresholds: list[float] | None
     cuts: list[float]
     repeated: set[str]
-    decided: dict[str, dict]
+    decided: dict[str, Decision]
     left_out: int
     count: int
     carried: int
@@ -3765,7 +3765,7 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     done: set[str] = set()  # the reports of the parts read
     flags: list[np.ndarray] = []  # per part, per row and label: the row holds it
     scores: list[np.ndarray] = []
-    decided: dict[str, dict] = {}
+    decided: dict[str, Decision] = {}
     own = 0  # rows with a decision of their own
     repeated: set[str] = set()
     texts: dict[str, str] = {}  # the journalled paragraph ids the file holds, with their texts
@@ -3821,9 +3821,9 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
                     cut.append(f"{pid} at {at}")
                 if pid in wanted:
                     texts[pid] = rec["text"]
-                fields = _row_decision(rec, has)
-                if fields is not None:
-                    decided[pid] = fields
+                decision = _row_decision(rec, has)
+                if decision is not None:
+                    decided[pid] = decision
                     own += 1
         if keep:  # its reports are made once the journal's decisions are known
             whole = by_report
@@ -3847,12 +3847,17 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     not_carried: list[str] = []
     conflicts: list[JournalConflict] = []
     if not repeated:  # a review session's journal: only a file without repeated ids can have one
-        replay = replay_journal(lines, {p: {"text": text, **decided.get(p, {})} for p, text in texts.items()})
+        journalled = {p: {"text": text} for p, text in texts.items()}  # as replay_journal takes the rows
+        for p, row in journalled.items():
+            if (d := decided.get(p)) is not None:
+                row.update(reviewed_labels=d.labels, reviewed_by=d.by, reviewed_at=d.at)
+        replay = replay_journal(lines, journalled)
         for p, entry in replay.applied.items():
             if entry.labels is None:  # taken back by an undo
                 decided.pop(p, None)
-            else:
-                decided[p] = {"reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
+            else:  # a by or at that is not text (JSON may hold any value) is no one's / no time
+                decided[p] = Decision(tuple(entry.labels), entry.by if isinstance(entry.by, str) else None,
+                                      entry.at if isinstance(entry.at, str) else None)
         reasons = {replay.GONE: "no such paragraph id in the file: renamed, or tagged again since?",
                    replay.EDITED: "made on another text than the paragraph holds now"}
         not_carried = ["a line a kill cut" if entry is None else
@@ -4019,23 +4024,13 @@ def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str
                      "the label) or 0; correct the cell")
 
 
-def _row_decision(rec: dict, has: dict[str, bool]) -> dict | None:
-    """The decision fields of one row (a paragraph id the file holds twice: each row keeps its own)."""
+def _row_decision(rec: dict, has: dict[str, bool]) -> Decision | None:
+    """The decision of one row (a paragraph id the file holds twice: each row keeps its own), ``None`` where no one
+    decided."""
     if not has["reviewed_labels"] or rec.get("reviewed_labels") is None:
         return None
-    return {"reviewed_labels": rec["reviewed_labels"],
-            "reviewed_by": _cell_text(rec.get("reviewed_by")) if has["reviewed_by"] else None,
-            "reviewed_at": _cell_text(rec.get("reviewed_at")) if has["reviewed_at"] else None}
-
-
-def _decision(fields: dict | None) -> Decision | None:
-    """A row's review fields (``reviewed_labels``, ``reviewed_by``, ``reviewed_at``) as a :class:`Decision`, or
-    ``None`` where no one decided; a by or at cell that is not text is no one's / no time."""
-    if fields is None:
-        return None
-    by, at = fields.get("reviewed_by"), fields.get("reviewed_at")
-    return Decision(tuple(fields["reviewed_labels"]), by if isinstance(by, str) else None,
-                    at if isinstance(at, str) else None)
+    return Decision(tuple(rec["reviewed_labels"]), _cell_text(rec.get("reviewed_by")) if has["reviewed_by"] else None,
+                    _cell_text(rec.get("reviewed_at")) if has["reviewed_at"] else None)
 
 
 def _kept_cell(values: list[object]) -> tuple[object, int]:
