@@ -1312,12 +1312,9 @@ def _is_workbook(path: Path) -> bool:
 
 
 def _display_table(path: Path) -> bool:
-    """Whether ``path`` is the display table tag writes (``--format table``): its first line is one of its lines."""
-    try:
-        lines = _head_lines(path)
-    except Exception:  # noqa: BLE001 - unreadable or undecodable: not one
-        return False
-    return bool(lines) and bool(_TABLE_LINE.match(lines[0].lstrip("\ufeff")))
+    """Whether ``path`` is the display table tag writes (``--format table``): its first line is one of its lines
+    (an unreadable or undecodable file is not: :func:`head_text`)."""
+    return bool(_TABLE_LINE.match(head_text(path).lstrip("\ufeff")))
 
 
 def _reader_of(path: Path) -> Callable[..., pd.DataFrame] | None:
