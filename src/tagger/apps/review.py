@@ -519,8 +519,8 @@ class TaggedFile:
         for pid, entry in replay.applied.items():
             self.rows[self.by_id[pid]].update(_decision_fields(vars(entry)))
         replayed = replay.applied  # the paragraphs: one decided again (a change of mind) is one decision
-        # a line a kill cut is left in the journal, the next decision would be appended onto it (no line end) and
-        # lost with it; a paragraph gone: the file was tagged again since; edited: the decision was about another text
+        # set aside: a line a kill cut (left in the journal, the next decision would be appended onto it, no line end,
+        # and lost with it); gone: the file was tagged again since; edited: the decision was about another text
         unread, gone, edited = (replay.lines(why) for why in (replay.CUT, replay.GONE, replay.EDITED))
         replaced = [conflict.file_line(self._at(self.lines[self.by_id[pid]]), sha)
                     for pid, (_, conflict, sha) in replay.conflicts.items() if conflict.journal_stands]
