@@ -3216,6 +3216,36 @@ def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli
         assert [(k["paragraph"], k["labels"], k["by"]) for k in kept] == [(p, ["volunteer_work"], "excel")]
 
 
+@pytest.mark.parametrize("reader", ["session", "export", "tag"])
+def test_a_conflict_won_by_an_undo_names_the_decision_after_it_in_every_reader(tagged, cli_model, tmp_path, caplog,
+                                                                               reader):
+    """A session undid p, later than a decision a script wrote into the file meanwhile, then decided p = none and
+    was killed. Review and --export named the decision applied ("p takes the journal's none by ana"), while tagger
+    tag, reading the journal with a reader of its own, named the undo ("takes the journal's no decision
+    (cleared)"). One reader of a journal (replay_journal): each names the session's last word."""
+    with TaggedFile(tagged) as store:  # closed without a save: the decisions stay in the journal, as a kill leaves them
+        p = store.queue[0]
+        store.decide(p, ["elderly_care"], "ana")
+        store.flush()
+        _rewrite(tagged, p, reviewed_labels=["volunteer_work"], reviewed_by="excel",
+                 reviewed_at="2020-01-01T00:00:00+00:00")  # written while the session was open, before its undo
+        store.undo(p, "ana")
+        store.decide(p, [], "ana")
+    with caplog.at_level("WARNING"):
+        if reader == "tag":
+            out = tmp_path / "again.jsonl"
+            assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+            decided = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
+        else:
+            with TaggedFile(tagged, queue=reader == "session") as store:
+                decided = store.row(p)["reviewed_labels"]
+    assert decided == []
+    warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
+    assert len(warned) == 1 and f"{p} takes the journal's none by ana at " in warned[0], warned
+    assert "later than the file's volunteer_work by excel at 2020-01-01T00:00:00+00:00" in warned[0]
+    assert "no decision (cleared)" not in warned[0]
+
+
 # --------------------------------------------------------------------------- undo
 def _kill_after(tagged, steps):
     """A session that makes ``steps`` (``(position in the queue, labels or None for an undo)``) and is killed."""

@@ -57,12 +57,12 @@ from ..common.files import (NO_SUCH_FILE, PAGE_FONTS, check_header, iter_json_li
 from ..common.xlsx import cut_left_out, is_cut
 from ..common.terminal import counted, shell_arg, terminal_safe
 from ..data.examples import text_sha
-from ..data.tagged import (REVIEW_FIELDS, JournalConflict, JournalEntry, StaleDecision, as_score, csv_row_place,
+from ..data.tagged import (REVIEW_FIELDS, JournalConflict, StaleDecision, as_score, csv_row_place,
                            decision_sha, hold_review_lock, review_lock, review_session_note,
                            is_paragraph_row, journal_lines, keep_stale_decisions, label_list, paragraph_id_problem,
-                           read_csv_rows, review_commands, review_copy, review_journal, review_name_problem,
-                           journal_conflicts_note, stale_decision, stale_journal, stale_decisions_note, stray_row,
-                           whole_number)
+                           read_csv_rows, replay_journal, review_commands, review_copy, review_journal,
+                           review_name_problem, journal_conflicts_note, stale_decision, stale_journal,
+                           stale_decisions_note, stray_row, whole_number)
 from ..errors import InputError, LabelFileError, quote_cell
 from ..labels import LABEL_NAMES, LABELS, format_label_cell, validate_labels
 from ..text.report import NO_LABEL_KINDS, report_id_problem
@@ -517,42 +517,19 @@ class TaggedFile:
         (:attr:`read_only`: ``--export``) they are applied here only: the journal and the file stay as they are."""
         if not path_exists(self.journal):  # none, or its name too long (--export only: a session refuses such a file)
             return
-        replayed: set[str] = set()  # the paragraphs: one decided again (a change of mind) is one decision
-        gone, edited, unread, overruled = [], [], [], []
-        # each paragraph's, with the session's last decision on it: its line; the file's decision: row, hash
-        conflicts: dict[str, tuple[bytes, JournalConflict, str, str | None]] = {}
-        for line in journal_lines(self.path):  # bytes: set aside as journalled; a kill may cut a line anywhere
-            try:
-                entry = JournalEntry.parse(line)
-            except ValueError:  # a line a kill cut: left in the journal, the next decision
-                unread.append(line)  # would be appended onto it (no line end) and lost with it
-                continue
-            row = self.rows[self.by_id[entry.paragraph]] if entry.paragraph in self.by_id else None
-            if row is None:  # the file was tagged again since: that paragraph is gone
-                gone.append(line)
-                continue
-            if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
-                edited.append(line)
-                continue
-            earlier = conflicts.get(entry.paragraph)
-            conflict = entry.conflict(row["reviewed_labels"], row.get("reviewed_by"), row.get("reviewed_at"),
-                                      earlier and earlier[1])
-            if conflict is not None:  # the file was given another decision after the session read the row
-                if earlier is not None and not earlier[1].journal_stands:  # the file's stood: that line is set aside
-                    overruled.append(earlier[0])
-                conflicts[entry.paragraph] = (line, conflict, earlier[2] if earlier else
-                                              self._at(self.lines[self.by_id[entry.paragraph]]),
-                                              earlier[3] if earlier else row.get("reviewed_sha"))
-                if not conflict.journal_stands:
-                    continue
-            row.update(_decision_fields({"labels": entry.labels, "by": entry.by, "at": entry.at, "sha": entry.sha}))
-            replayed.add(entry.paragraph)
-        overruled += [line for line, conflict, _, _ in conflicts.values() if not conflict.journal_stands]
-        replaced = [conflict.file_line(at, sha) for _, conflict, at, sha in conflicts.values()
-                    if conflict.journal_stands]
-        if conflicts:
-            self._warn_conflicts([conflict for _, conflict, _, _ in conflicts.values()])
-        stale = gone + edited + overruled + replaced
+        # its lines as bytes: set aside as journalled (a kill may cut a line anywhere)
+        replay = replay_journal(journal_lines(self.path), {pid: self.rows[i] for pid, i in self.by_id.items()})
+        for pid, entry in replay.applied.items():
+            self.rows[self.by_id[pid]].update(_decision_fields(vars(entry)))
+        replayed = replay.applied  # the paragraphs: one decided again (a change of mind) is one decision
+        # set aside: a line a kill cut (left in the journal, the next decision would be appended onto it, no line end,
+        # and lost with it); gone: the file was tagged again since; edited: the decision was about another text
+        unread, gone, edited = (replay.lines(why) for why in (replay.CUT, replay.GONE, replay.EDITED))
+        replaced = [conflict.file_line(self._at(self.lines[self.by_id[pid]]), sha)
+                    for pid, (_, conflict, sha) in replay.conflicts.items() if conflict.journal_stands]
+        if replay.conflicts:
+            self._warn_conflicts([conflict for _, conflict, _ in replay.conflicts.values()])
+        stale = gone + edited + replay.overruled + replaced
         if self.read_only:  # --export: counted here only; the next session merges them
             if replayed:
                 log.info("%s: %s of an interrupted session read from %s (the export only reads: not merged into "

@@ -71,7 +71,8 @@ __all__ = ["SCIENTIFIC_NUMBER", "paragraph_id_problem", "model_record", "read_ta
            "check_columns", "where", "line_of", "PLACE", "SHEET_ROWS", "TAGGED_FILE", "read_tagged_files", "file_names", "label_list",
            "decimal_point", "whole_number", "recorded_left_out", "LEFT_OUT", "read_csv_rows", "looks_tagged", "earlier_output", "EARLIER_OUTPUTS",
            "without_earlier_outputs", "stale_journal", "COPY_MIN_CHARS", "report_content", "earlier_copy",
-           "journal_lines", "JournalEntry", "JournalConflict", "decision_time", "journal_decision",
+           "journal_lines", "JournalEntry", "JournalConflict", "replay_journal", "JournalReplay",
+           "decision_time", "journal_decision",
            "journal_conflicts_note", "keep_stale_decisions", "StaleDecision", "STALE", "decision_sha",
            "made_on_text", "stale_decision", "stale_decisions_note", "set_journal_aside", "is_paragraph_row",
            "unknown_row_type", "checked_kinds", "NO_KIND_NOTE", "hold_review_lock", "review_session_note",
@@ -172,7 +173,7 @@ def where(path: str | Path, df: pd.DataFrame, index: object) -> str:
         return f"row {index!r} of the frame"
     if df.index.name == "row":
         return f"{path}:row {index}"
-    return f"{path}:{index}{_sheet_row_note(df, index)}"
+    return csv_row_place(path, index, df.attrs.get(SHEET_ROWS, {}))  # type: ignore[arg-type]
 
 
 def line_of(df: pd.DataFrame, index: object) -> str:
@@ -187,7 +188,8 @@ def line_of(df: pd.DataFrame, index: object) -> str:
     """
     if df.index.name == PLACE:
         return str(index)
-    return f"row {index}" if df.index.name == "row" else f"line {index}{_sheet_row_note(df, index)}"
+    sheet_row = df.attrs.get(SHEET_ROWS, {}).get(index, index)
+    return f"row {index}" if df.index.name == "row" else f"line {index}{sheet_row_note(index, sheet_row)}"
 
 
 def csv_row_place(path: str | Path, line: int, sheet_rows: dict[int, int]) -> str:
@@ -199,12 +201,6 @@ def csv_row_place(path: str | Path, line: int, sheet_rows: dict[int, int]) -> st
         ('t.csv:4 (row 3 in a spreadsheet)', 't.csv:2')
     """
     return f"{path}:{line}{sheet_row_note(line, sheet_rows.get(line, line))}"
-
-
-def _sheet_row_note(df: pd.DataFrame, line: object) -> str:
-    """:func:`~tagger.common.files.sheet_row_note` of the row of ``df`` on file line ``line`` (:data:`SHEET_ROWS`)."""
-    sheet_row = df.attrs.get(SHEET_ROWS, {}).get(line)
-    return "" if sheet_row is None else sheet_row_note(int(line), sheet_row)
 
 
 TAGGED_FILE = "tagged_file"
@@ -434,12 +430,11 @@ def _line_count(path: Path, lone_cr: bool = False) -> int | None:
 
 
 def _read_jsonl(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
-                progress: bool | None = False, as_written: bool = False, decided_texts: bool = False) -> pd.DataFrame:
+                progress: bool | None = False, decided_texts: bool = False) -> pd.DataFrame:
     """The rows of a JSONL file, parsed line by line; only the keys in ``columns`` are kept from each object
-    as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``as_written``: every cell the value
-    JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
-    ``decided_texts``: as :data:`READERS` say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
-    return next(jsonl_frames(path, columns, check, progress, as_written, decided_texts))
+    as it is parsed (a key a row lacks is NaN there, as pandas makes it). ``decided_texts``: as :data:`READERS`
+    say (the text of a row whose ``reviewed_sha`` is filled, in any row)."""
+    return next(jsonl_frames(path, columns, check, progress, decided_texts=decided_texts))
 
 
 def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -447,9 +442,10 @@ def jsonl_frames(path: Path, columns: Collection[str] | None = None, check: Head
                  rows: int | None = None, logged: bool = False, check_keys: bool = True) -> Iterator[pd.DataFrame]:
     """The rows of a JSONL file as :func:`_read_jsonl` reads them, in frames of about ``rows`` rows (``None``: one
     frame, the whole file), each ending where the next row's ``report`` cell differs (``tagger tag`` writes a
-    report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``progress``: a bar
-    of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and ``progress`` ``None``, logged
-    lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
+    report's rows together: they stay in one frame); a frame's columns are its own rows' keys. ``as_written``: every
+    cell the value JSON gave (``dtype=object``: a kept whole number stays one beside an empty cell, not ``12.0``).
+    ``progress``: a bar of the lines read (:func:`~tagger.common.progress.progress_bar`); with ``logged`` and
+    ``progress`` ``None``, logged lines instead where no terminal shows a bar. ``check_keys``: as :func:`~tagger.common.files.iter_json_lines`
     (``False`` only for a file read with it and unchanged since).
 
     Example:
@@ -560,8 +556,8 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     reader = CsvDictRows(source, header, delimiter, spaced, start=head_lines)
     if check is not None:
         check(path, header)
-    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in header
-    kept = None if columns is None else _kept(header, {*columns, "text"} if text_too else columns)
+    text_too, read = _decided_texts(header, columns, decided_texts)
+    kept = None if read is None else _kept(header, read)
     show = shows_progress(progress)
     enabled = None if logged and progress is None else show  # None: a bar on a terminal, else logged lines
     total = _line_count(path, lone_cr=True) if show or enabled is None else None  # lines: a row may span several
@@ -589,15 +585,14 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     yield delimiter, header, part, lines
 
 
-def _csv_frames(path: Path, progress: bool | None = False, rows: int | None = None, logged: bool = False
-                ) -> Iterator[pd.DataFrame]:
+def _csv_frames(path: Path, progress: bool | None, rows: int | None) -> Iterator[pd.DataFrame]:
     """The rows of a tagged CSV file as :func:`_read_csv` reads them (all columns), in frames of whole reports
-    (:func:`csv_row_parts`), each with the spreadsheet rows of its own lines."""
+    (:func:`csv_row_parts`, ``logged``), each with the spreadsheet rows of its own lines."""
     import pandas as pd
 
     sheet_rows: dict[int, int] = {}
     for _, header, part, lines in csv_row_parts(path, check=lambda p, names: _check_header(p, names, None),
-                                                progress=progress, sheet_rows=sheet_rows, rows=rows, logged=logged):
+                                                progress=progress, sheet_rows=sheet_rows, rows=rows, logged=True):
         df = pd.DataFrame(part, columns=header, index=pd.Index(lines, name="line"), dtype=object)
         if sheet_rows:
             df.attrs[SHEET_ROWS] = dict(sheet_rows)
@@ -613,25 +608,27 @@ def _read_csv(path: Path, columns: Collection[str] | None = None, check: HeaderC
     _, header, rows, lines = read_csv_rows(path, check=lambda p, names: _check_header(p, names, check),
                                            columns=columns, progress=progress, decided_texts=decided_texts,
                                            sheet_rows=sheet_rows)
-    df = pd.DataFrame(rows, columns=_kept(header, _with_decided_texts(header, columns, decided_texts)),
+    df = pd.DataFrame(rows, columns=_kept(header, _decided_texts(header, columns, decided_texts)[1]),
                       index=pd.Index(lines, name="line"), dtype=object)
     if sheet_rows:
         df.attrs[SHEET_ROWS] = sheet_rows  # where() and line_of() name these rows by their spreadsheet rows too
     return df
 
 
-def _with_decided_texts(names: Collection[str], columns: Collection[str] | None,
-                        decided_texts: bool) -> Collection[str] | None:
-    """``columns`` with ``text`` too where a reader asked for ``decided_texts`` keeps it (the file has a
-    ``reviewed_sha`` column).
+def _decided_texts(names: Collection[str], columns: Collection[str] | None,
+                   decided_texts: bool) -> tuple[bool, Collection[str] | None]:
+    """Whether a reader asked for ``decided_texts`` reads ``text`` beside ``columns`` (which lack it) to keep it in
+    the rows whose ``reviewed_sha`` is filled only (the file, its column ``names``, has that column), and the
+    columns it reads: ``columns``, with ``text`` then.
 
     Example:
-        >>> sorted(_with_decided_texts(["text", "reviewed_sha"], {"report"}, True))
-        ['report', 'text']
+        >>> text_too, read = _decided_texts(["text", "reviewed_sha"], ["report"], True)
+        >>> text_too, sorted(read), _decided_texts(["text"], ["report"], True)
+        (True, ['report', 'text'], (False, ['report']))
     """
-    if decided_texts and columns is not None and "reviewed_sha" in names:
-        return {*columns, "text"}
-    return columns
+    if decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names:
+        return True, {*columns, "text"}
+    return False, columns
 
 
 def _read_parquet(path: Path, columns: Collection[str] | None = None, check: HeaderCheck | None = None,
@@ -655,8 +652,8 @@ def _read_parquet(path: Path, columns: Collection[str] | None = None, check: Hea
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     names = pf.schema_arrow.names
     _check_header(path, names, check)
-    text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-    table = pf.read(columns=_kept(names, _with_decided_texts(names, columns, decided_texts)))
+    text_too, read = _decided_texts(names, columns, decided_texts)
+    table = pf.read(columns=_kept(names, read))
     if text_too:  # a decision's text, to check it; no other (null)
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -733,8 +730,7 @@ def _read_xlsx(path: Path, columns: Collection[str] | None = None, check: Header
         header = next(rows, None) or ()
         names = ["" if h is None else str(h) for h in header]
         _check_header(path, names, check)
-        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-        columns = _with_decided_texts(names, columns, decided_texts)
+        text_too, columns = _decided_texts(names, columns, decided_texts)
         kept = [k for k, name in enumerate(names) if columns is None or name in columns]
         # a decision's text, to check it; no other (None)
         text_at, sha_at = (kept.index(names.index("text")), names.index("reviewed_sha")) if text_too else (-1, -1)
@@ -835,8 +831,8 @@ def _read_sqlite(path: Path, columns: Collection[str] | None = None, check: Head
         if "id" not in names:
             raise InputError(f"{path}: the paragraphs table has no id column; is this the file tagger tag wrote?")
         conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
-        text_too = decided_texts and columns is not None and "text" not in columns and "reviewed_sha" in names
-        kept = _kept([c for c in names if c != "id"], _with_decided_texts(names, columns, decided_texts))
+        text_too, read = _decided_texts(names, columns, decided_texts)
+        kept = _kept([c for c in names if c != "id"], read)
         quoted = "".join(', "' + c.replace('"', '""') + '"' if not (text_too and c == "text") else
                          """, CASE WHEN trim(coalesce(reviewed_sha, '')) = '' THEN NULL ELSE text END"""
                          for c in kept)  # a decision's text, to check it; no other
@@ -1317,12 +1313,9 @@ def _is_workbook(path: Path) -> bool:
 
 
 def _display_table(path: Path) -> bool:
-    """Whether ``path`` is the display table tag writes (``--format table``): its first line is one of its lines."""
-    try:
-        lines = _head_lines(path)
-    except Exception:  # noqa: BLE001 - unreadable or undecodable: not one
-        return False
-    return bool(lines) and bool(_TABLE_LINE.match(lines[0].lstrip("\ufeff")))
+    """Whether ``path`` is the display table tag writes (``--format table``): its first line is one of its lines
+    (an unreadable or undecodable file is not: :func:`head_text`)."""
+    return bool(_TABLE_LINE.match(head_text(path).lstrip("\ufeff")))
 
 
 def _reader_of(path: Path) -> Callable[..., pd.DataFrame] | None:
@@ -1960,6 +1953,78 @@ def _journalled_paragraphs(lines: list[bytes]) -> tuple[set[str | bytes], set[st
             undone[line] = False
     changed = {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
     return changed, {p for p, undo in undone.items() if undo}
+
+
+
+@dataclass
+class JournalReplay:
+    """What the decisions a review session journalled but did not merge into the tagged file (a killed session's) do
+    to its rows (:func:`replay_journal`), in journal order."""
+
+    applied: dict[str, JournalEntry] = field(default_factory=dict)
+    """Each paragraph a decision applies to, with the last that does (an undo, ``labels`` ``None``: no decision)."""
+    left_out: list[tuple[str, bytes, JournalEntry | None]] = field(default_factory=list)
+    """The lines not applied: why (a kill cut it, its paragraph id is no longer in the file: tagged again since, or
+    the decision was made on another text than the paragraph holds now), the line and its decision (``None`` for a
+    line a kill cut)."""
+    conflicts: dict[str, tuple[bytes, JournalConflict, str | None]] = field(default_factory=dict)
+    """Each paragraph whose row the file gave another decision after the session read it
+    (:meth:`JournalEntry.conflict`): the line of the session's last decision on it, the conflict and the file's
+    ``reviewed_sha``."""
+    overruled: list[bytes] = field(default_factory=list)
+    """The journal's lines the file's later decision stands over."""
+    CUT, GONE, EDITED = "cut", "gone", "edited"  # why a line was left out
+
+    def lines(self, why: str) -> list[bytes]:
+        """The lines left out for the reason ``why``."""
+        return [line for reason, line, _ in self.left_out if reason == why]
+
+
+def replay_journal(lines: Iterable[bytes], rows: Mapping[str, Mapping]) -> JournalReplay:
+    """Read the journal ``lines`` (:func:`journal_lines`) onto the tagged file's paragraphs ``rows`` (paragraph id →
+    its row: ``text`` and the review cells ``reviewed_labels`` (``None``: no decision), ``reviewed_by``,
+    ``reviewed_at``, ``reviewed_sha``), in order: a decision applies where its paragraph still has the text it was
+    made on and, where the file was given another decision after the session read the row
+    (:meth:`JournalEntry.conflict`), where the journal's is the later one. ``rows`` are left as they are. The one
+    reader of a journal's decisions, for ``tagger review`` (a killed session completed) and :func:`read_back`.
+
+    Example:
+        >>> rows = {"r:1": {"text": "走访五户", "reviewed_labels": None}}
+        >>> replay = replay_journal([b'{"paragraph": "r:1", "labels": ["elderly_care"]}', b'{"paragr',
+        ...                          b'{"paragraph": "r:9", "labels": []}'], rows)
+        >>> replay.applied["r:1"].labels, replay.lines(JournalReplay.CUT)
+        (('elderly_care',), [b'{"paragr'])
+    """
+    replay = JournalReplay()
+    now: dict[str, tuple] = {}  # each paragraph's decision as the lines applied so far left it: labels, by, at, sha
+    for line in lines:
+        try:
+            entry = JournalEntry.parse(line)
+        except ValueError:  # a line a kill cut
+            replay.left_out.append((JournalReplay.CUT, line, None))
+            continue
+        pid = entry.paragraph
+        row = rows.get(pid)
+        if row is None:  # the file was tagged again since: that paragraph is gone
+            replay.left_out.append((JournalReplay.GONE, line, entry))
+            continue
+        if not entry.made_on(row["text"]):  # its text was edited since: that decision was about another text
+            replay.left_out.append((JournalReplay.EDITED, line, entry))
+            continue
+        labels, by, at, sha = now.get(pid) or (row.get("reviewed_labels"), row.get("reviewed_by"),
+                                               row.get("reviewed_at"), row.get("reviewed_sha"))
+        earlier = replay.conflicts.get(pid)
+        conflict = entry.conflict(labels, by, at, earlier and earlier[1])
+        if conflict is not None:  # the file was given another decision after the session read the row
+            if earlier is not None and not earlier[1].journal_stands:  # the file's stood: that line is set aside
+                replay.overruled.append(earlier[0])
+            replay.conflicts[pid] = (line, conflict, earlier[2] if earlier else sha)
+            if not conflict.journal_stands:
+                continue
+        now[pid] = (None,) * 4 if entry.labels is None else (entry.labels, entry.by, entry.at, entry.sha)
+        replay.applied[pid] = entry
+    replay.overruled += [line for line, conflict, _ in replay.conflicts.values() if not conflict.journal_stands]
+    return replay
 
 
 def review_lock(path: str | Path) -> Path:
@@ -3283,11 +3348,11 @@ def _summary_rows(path: Path, raw: pd.DataFrame) -> list[tuple[str, object, obje
                 summary["n_paragraphs"], summary.get(LEFT_OUT, [None] * len(summary)))]
 
 
-def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) -> int:
+def recorded_left_out(path: str | Path, summary: Sequence[tuple]) -> int:
     """The input reports with nothing to tag that the run which wrote the tagged file ``path`` left out of its rows:
     its corpus row's ``left_out`` (``--summary``, a workbook's summary sheet), SQLite's ``tagger_meta`` key
     ``left_out``; 0 where the file records none (no summary rows, an empty cell, a file from before the count).
-    ``summary``: the file's :func:`_summary_rows`, when read already.
+    ``summary``: the file's :func:`_summary_rows` (a SQLite file's are not looked at).
 
     Raises:
         InputError: a ``left_out`` cell that is no whole number, naming its row.
@@ -3308,8 +3373,6 @@ def recorded_left_out(path: str | Path, summary: Sequence[tuple] | None = None) 
             except sqlite3.DatabaseError:  # no tagger_meta (written by other means): none recorded
                 return 0
         summary = [("corpus", None, None, f"{path}: tagger_meta", found[0] if found else None)]
-    elif summary is None:
-        raise ValueError("recorded_left_out needs the summary rows of a file other than SQLite")
     total = 0
     for kind, _, _, at, cell in summary:
         if kind != "corpus" or _blank(cell):
@@ -3379,49 +3442,6 @@ def whole_number(value: object) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _journalled(path: Path, by_id: dict[str, dict | None], texts: dict[str, str]
-                ) -> tuple[int, list[str], list[JournalConflict]]:
-    """Apply the decisions a review session journalled but has not merged into the file ``path`` (a killed
-    session's) onto ``by_id`` (paragraph id → its decision fields, ``None``: none), where the paragraph still has
-    the text the decision was made on, and, where the file was given another decision after the session read the
-    row (:meth:`JournalEntry.conflict`), where the journal's is the later one; returns how many were applied, the
-    others named with their reason (another text, a paragraph id the file no longer holds, a line cut by a kill)
-    and the conflicts with the file's decisions, whichever stands."""
-    try:
-        lines = journal_lines(path)
-    except OSError:
-        return 0, [], []
-    applied = 0
-    named: list[str] = []
-    conflicts: dict[str, JournalConflict] = {}  # each paragraph's, with the session's last decision on it
-    for line in lines:
-        try:
-            entry = JournalEntry.parse(line)
-        except ValueError:
-            named.append("a line a kill cut")
-            continue
-        decision = journal_decision(entry.labels, entry.by, entry.at)
-        if entry.paragraph not in by_id:
-            named.append(f"{entry.paragraph} ({decision}: no such paragraph id in the file: renamed, or tagged "
-                         "again since?)")
-            continue
-        if not entry.made_on(texts[entry.paragraph]):
-            named.append(f"{entry.paragraph} ({decision}: made on another text than the paragraph holds now)")
-            continue
-        now = by_id[entry.paragraph]
-        earlier = conflicts.get(entry.paragraph)
-        conflict = (entry.conflict(None) if now is None else  # a decision cleared by hand: no time
-                    entry.conflict(now["reviewed_labels"], now.get("reviewed_by"), now.get("reviewed_at"), earlier))
-        if conflict is not None:
-            conflicts[entry.paragraph] = conflict
-            if not conflict.journal_stands:  # the file's later decision stands
-                continue
-        by_id[entry.paragraph] = None if entry.labels is None else {  # an undo: no decision
-            "reviewed_labels": entry.labels, "reviewed_by": entry.by, "reviewed_at": entry.at}
-        applied += 1
-    return applied, named, list(conflicts.values())
-
-
 _NO_KIND_COLUMN = ("no 'kind' column: which paragraphs are headings and captions is not known, and they are scored as "
                    "such; tag the reports it came from again")
 """What :func:`read_back` (and :func:`read_back_streamed`) says of a tagged file without the ``kind`` column."""
@@ -3461,7 +3481,7 @@ def read_back(path: str | Path) -> ReadBack:
 
 
 def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], kept: Sequence[str],
-                has: dict[str, bool], decided: dict[str, dict], record: dict | None, left_out: int,
+                has: dict[str, bool], decided: dict[str, Decision], record: dict | None, left_out: int,
                 disagree: list[tuple[str, str, int]]) -> list[TaggedReport]:
     """The reports of ``rows`` (report id → its rows ``(index, where, record)``, in the file's order), in the order
     of their first rows (:func:`read_back`): a report's rows in reading order, its kept columns' values, its
@@ -3479,9 +3499,9 @@ def _reports_of(path: Path, rows: dict[str, list], repeated: Collection[str], ke
                 if values > 1:
                     disagree.append((report, column, values))
             paragraphs = tuple(  # a repeated id: each row keeps its own decision
-                TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"], _decision(
-                    _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"])),
-                    rec[_WRITTEN], bool(rec[STALE]))
+                TaggedParagraph(rec["paragraph"], index, rec["kind"], rec["text"],
+                                _row_decision(rec, has) if rec["paragraph"] in repeated else decided.get(rec["paragraph"]),
+                                rec[_WRITTEN], bool(rec[STALE]))
                 for index, _, rec in copy)
             reports.append((first_row, TaggedReport(report, copy[0][1], meta, paragraphs, str(path), record,
                                                     left_out)))
@@ -3628,7 +3648,7 @@ def _frames(path: Path, rows: int | None, progress: bool | None, again: bool = F
     if reader is _read_jsonl:
         return jsonl_frames(path, None, None, progress, as_written=True, rows=rows, logged=True, check_keys=not again)
     if reader is _read_csv:
-        return _csv_frames(path, progress, rows, logged=True)
+        return _csv_frames(path, progress, rows)
     return iter([reader(path, None, None, False)])
 
 
@@ -3648,7 +3668,7 @@ class _Scan:
     thresholds: list[float] | None
     cuts: list[float]
     repeated: set[str]
-    decided: dict[str, dict]
+    decided: dict[str, Decision]
     left_out: int
     count: int
     carried: int
@@ -3732,7 +3752,7 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
         lines = []
     wanted: set[str] = set()  # paragraph ids a review session journalled: their texts are kept
     for line in lines:
-        with contextlib.suppress(ValueError):  # a line a kill cut: _journalled names it
+        with contextlib.suppress(ValueError):  # a line a kill cut: replay_journal names it
             wanted.add(JournalEntry.parse(line).paragraph)
     record = model_record(path)
     thresholds = recorded_thresholds(record)
@@ -3744,7 +3764,7 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     done: set[str] = set()  # the reports of the parts read
     flags: list[np.ndarray] = []  # per part, per row and label: the row holds it
     scores: list[np.ndarray] = []
-    decided: dict[str, dict] = {}
+    decided: dict[str, Decision] = {}
     own = 0  # rows with a decision of their own
     repeated: set[str] = set()
     texts: dict[str, str] = {}  # the journalled paragraph ids the file holds, with their texts
@@ -3800,9 +3820,9 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
                     cut.append(f"{pid} at {at}")
                 if pid in wanted:
                     texts[pid] = rec["text"]
-                fields = _row_decision(rec, has)
-                if fields is not None:
-                    decided[pid] = fields
+                decision = _row_decision(rec, has)
+                if decision is not None:
+                    decided[pid] = decision
                     own += 1
         if keep:  # its reports are made once the journal's decisions are known
             whole = by_report
@@ -3823,15 +3843,26 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
     left_out = recorded_left_out(path, summary)
     if differ:
         _say_differ(path, differ)
-    applied, not_carried, conflicts = 0, [], []
+    not_carried: list[str] = []
+    conflicts: list[JournalConflict] = []
     if not repeated:  # a review session's journal: only a file without repeated ids can have one
-        journal = {p: decided.get(p) for p in texts}
-        applied, not_carried, conflicts = _journalled(path, journal, texts)
-        for p, d in journal.items() if applied else ():
-            if d is None:  # none, or taken back by an undo
+        journalled = {p: {"text": text} for p, text in texts.items()}  # as replay_journal takes the rows
+        for p, row in journalled.items():
+            if (d := decided.get(p)) is not None:
+                row.update(reviewed_labels=d.labels, reviewed_by=d.by, reviewed_at=d.at)
+        replay = replay_journal(lines, journalled)
+        for p, entry in replay.applied.items():
+            if entry.labels is None:  # taken back by an undo
                 decided.pop(p, None)
-            else:
-                decided[p] = d
+            else:  # a by or at that is not text (JSON may hold any value) is no one's / no time
+                decided[p] = Decision(tuple(entry.labels), entry.by if isinstance(entry.by, str) else None,
+                                      entry.at if isinstance(entry.at, str) else None)
+        reasons = {replay.GONE: "no such paragraph id in the file: renamed, or tagged again since?",
+                   replay.EDITED: "made on another text than the paragraph holds now"}
+        not_carried = ["a line a kill cut" if entry is None else
+                       f"{entry.paragraph} ({journal_decision(entry.labels, entry.by, entry.at)}: {reasons[why]})"
+                       for why, _, entry in replay.left_out]
+        conflicts = [conflict for _, conflict, _ in replay.conflicts.values()]
     if cut:
         _say_cut(path, cut)
     reports = None
@@ -3992,23 +4023,13 @@ def _mark(value: object, path: Path, df: pd.DataFrame, index: object, label: str
                      "the label) or 0; correct the cell")
 
 
-def _row_decision(rec: dict, has: dict[str, bool]) -> dict | None:
-    """The decision fields of one row (a paragraph id the file holds twice: each row keeps its own)."""
+def _row_decision(rec: dict, has: dict[str, bool]) -> Decision | None:
+    """The decision of one row (a paragraph id the file holds twice: each row keeps its own), ``None`` where no one
+    decided."""
     if not has["reviewed_labels"] or rec.get("reviewed_labels") is None:
         return None
-    return {"reviewed_labels": rec["reviewed_labels"],
-            "reviewed_by": _cell_text(rec.get("reviewed_by")) if has["reviewed_by"] else None,
-            "reviewed_at": _cell_text(rec.get("reviewed_at")) if has["reviewed_at"] else None}
-
-
-def _decision(fields: dict | None) -> Decision | None:
-    """A row's review fields (``reviewed_labels``, ``reviewed_by``, ``reviewed_at``) as a :class:`Decision`, or
-    ``None`` where no one decided; a by or at cell that is not text is no one's / no time."""
-    if fields is None:
-        return None
-    by, at = fields.get("reviewed_by"), fields.get("reviewed_at")
-    return Decision(tuple(fields["reviewed_labels"]), by if isinstance(by, str) else None,
-                    at if isinstance(at, str) else None)
+    return Decision(tuple(rec["reviewed_labels"]), _cell_text(rec.get("reviewed_by")) if has["reviewed_by"] else None,
+                    _cell_text(rec.get("reviewed_at")) if has["reviewed_at"] else None)
 
 
 def _kept_cell(values: list[object]) -> tuple[object, int]:
