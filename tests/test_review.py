@@ -1168,6 +1168,31 @@ def test_a_decision_after_a_line_cut_by_a_kill_is_not_lost(tagged, caplog):
         assert again.row(second)["reviewed_labels"] == ["elderly_care"]
 
 
+@pytest.mark.parametrize("odd", [b'[1, 2]', b'"r"', b'{"paragraph": ["r:1"], "labels": []}',
+                                 b'{"paragraph": 7, "labels": []}', b'{"paragraph": "P", "labels": [], "sha": 5}'])
+def test_a_journal_line_of_another_shape_is_set_aside_not_a_crash(tagged, caplog, odd):
+    """A journal line that is JSON but not a decision's shape (a hand-edited journal: a list, a paragraph id that is
+    no text or a list, a hash that is a number) ended every opening of the file, its export and tag's read-back in a
+    bare TypeError or AttributeError ('unhashable type: list', "'list' object has no attribute 'get'"). It is read
+    as a line a kill cut: set aside in the stale journal with a warning, the decisions around it applied."""
+    from tagger.data.tagged import read_back, review_work, stale_journal
+
+    with TaggedFile(tagged) as store:
+        first, second = store.queue[:2]
+        journal = store.journal
+    odd = odd.replace(b'"P"', json.dumps(first).encode())
+    good = json.dumps({"paragraph": second, "labels": ["elderly_care"], "by": "ana"}).encode()
+    journal.write_bytes(odd + b"\n" + good + b"\n")
+    assert review_work(tagged) == 2  # the odd line counted as a decision of its own, as a cut one is
+    back = read_back(tagged)  # tagger tag reading the file back
+    assert back.decisions == 1 and len(back.not_carried) == 1, back.not_carried
+    with caplog.at_level(logging.WARNING, logger="tagger"):
+        with TaggedFile(tagged) as store:
+            assert store.row(first)["reviewed_labels"] is None
+            assert store.row(second)["reviewed_labels"] == ["elderly_care"]
+    assert "could not be read" in caplog.text and stale_journal(tagged).read_bytes() == odd + b"\n"
+
+
 def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsys):
     """A session's next save would have written its old rows back over the new tagging."""
     before = tagged.read_bytes()

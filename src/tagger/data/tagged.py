@@ -1570,6 +1570,11 @@ class JournalEntry:
         """
         try:
             entry = json.loads(line)
+            # an edited journal's line of another shape (a list, a paragraph id that is no text, a hash that is
+            # none) is no decision either: it never reaches a row
+            if not isinstance(entry, dict) or not isinstance(entry["paragraph"], str) or not isinstance(
+                    entry.get("sha"), (str, type(None))):
+                raise TypeError("not an object with a paragraph id and its text's hash")
             was = entry.get("was", _WAS_UNKNOWN)
             if was is not None and was != _WAS_UNKNOWN:
                 was = validate_labels(list(was), "journal")
@@ -1940,17 +1945,17 @@ def _journalled_paragraphs(lines: list[bytes]) -> tuple[set[str | bytes], set[st
     undo (they end with no decision). A paragraph decided again (a change of mind) is one decision, its last; one
     whose last line is an undo is a change only where the file held a decision when the journal's first line on it
     was made (its ``was``; unknown in an old journal): an undo of a decision made in the same session changes
-    nothing; a line a kill cut counts as one of its own."""
+    nothing; a line a kill cut (or of another shape: :meth:`JournalEntry.parse`) counts as one of its own."""
     first_was: dict[str | bytes, object] = {}
     undone: dict[str | bytes, bool] = {}
     for line in lines:
         try:
-            entry = json.loads(line)
-            paragraph = entry["paragraph"]
-            first_was.setdefault(paragraph, entry.get("was", _WAS_UNKNOWN))
-            undone[paragraph] = "labels" in entry and entry["labels"] is None
-        except (ValueError, KeyError, TypeError):  # a line cut by a kill (or a paragraph id that is no text)
+            entry = JournalEntry.parse(line)  # as replay_journal reads it
+        except ValueError:  # a line cut by a kill, or of another shape: set aside when replayed
             undone[line] = False
+            continue
+        first_was.setdefault(entry.paragraph, entry.was)
+        undone[entry.paragraph] = entry.labels is None
     changed = {p for p, undo in undone.items() if not (undo and first_was[p] is None)}
     return changed, {p for p, undo in undone.items() if undo}
 
