@@ -1193,6 +1193,31 @@ def test_a_journal_line_of_another_shape_is_set_aside_not_a_crash(tagged, caplog
     assert "could not be read" in caplog.text and stale_journal(tagged).read_bytes() == odd + b"\n"
 
 
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                     max_leaves=8)
+_LINE = st.fixed_dictionaries({}, optional={"paragraph": st.sampled_from(["r:1", "r:2"]) | _JSON,
+                                            "labels": st.sampled_from([None, [], ["elderly_care"]]) | _JSON,
+                                            "was": st.sampled_from([None, [], ["volunteer_work"]]) | _JSON,
+                                            "by": _JSON, "at": _JSON, "sha": _JSON}) | _JSON
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(_LINE.map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8")) | st.binary(max_size=20),
+                      max_size=6))
+def test_any_journal_is_replayed_or_set_aside_never_a_crash(lines):
+    """Whatever a journal holds (JSON of any shape, bytes a kill cut), its readers apply a line or set it aside:
+    no line but the journal's is set aside, and every paragraph a replay applies is counted as pending."""
+    from tagger.data.tagged import _journalled_paragraphs, replay_journal
+
+    rows = {"r:1": {"text": "走访五户", "reviewed_labels": None}, "r:2": {"text": "更换线路", "reviewed_labels": []}}
+    replay = replay_journal(lines, rows)
+    assert set(replay.applied) <= set(rows)
+    assert all(line in lines for _, line, _ in replay.left_out)
+    changed, undone = _journalled_paragraphs(lines)
+    assert set(replay.applied) <= changed | undone  # what a replay applies is counted as pending
+
+
 def test_tag_will_not_replace_a_file_under_review(cli_model, root, tagged, capsys):
     """A session's next save would have written its old rows back over the new tagging."""
     before = tagged.read_bytes()
