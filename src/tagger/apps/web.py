@@ -447,8 +447,12 @@ def bind(app: WebApp, host: str = "127.0.0.1", port: int = 8765) -> WebServer:
     Raises:
         InputError: if the address cannot be bound (e.g. the port is in use), or ``host`` holds a port.
     """
-    name, given = (host[1:].partition("]:")[::2] if host.startswith("[") and "]:" in host else
-                   host.partition(":")[::2] if host.count(":") == 1 else (host, ""))
+    if host.startswith("[") and "]:" in host:  # [::1]:8765
+        name, _, given = host[1:].partition("]:")
+    elif host.count(":") == 1:  # 127.0.0.1:8080 (an IPv6 address without brackets has two colons or more)
+        name, _, given = host.partition(":")
+    else:
+        name, given = host, ""
     if given.isdigit():  # 127.0.0.1:8080, [::1]:8765: the address as a URL writes it, with its port
         raise InputError(f"--host {host}: give the address without its port, and the port with --port: --host {name} "
                          f"--port {given}")
