@@ -882,6 +882,18 @@ def test_ids_with_control_or_separator_characters_are_refused(bad_id):
         validate_record(record, "row 1")
 
 
+
+@pytest.mark.parametrize("pid, as_time", [("2:00", True), ("1:01:00", True), ("r1:01", False), ("r1:２", False)])
+def test_an_id_tagger_does_not_write_is_refused_saying_a_spreadsheet_made_it_a_time(pid, as_time):
+    """Hunt: a suggestion CSV opened in Excel turns the id 2:0 into the time 2:00, which was imported as an id of its
+    own (2:00, index '00'), beside the paragraph's real id 2:0."""
+    record = {"id": pid, "text": "段落。", "text_sha": text_sha("段落。"), "labels": "none"}
+    with pytest.raises(LabelFileError, match=f"id '{pid}' is not '<report>:<paragraph index>'") as info:
+        validate_record(record, "row 1")
+    assert ("spreadsheet read the id as a time of day" in str(info.value)) is as_time
+    assert validate_record({**record, "id": "2:0"}, "row 1").id == "2:0"
+    assert validate_record({**record, "id": "12:30"}, "row 1").id == "12:30"  # as tagger writes it: read
+
 def test_text_with_a_lone_surrogate_is_refused():
     record = {"id": "r:1", "text": "段落\ud800。", "text_sha": "0123456789abcdef", "labels": "none"}
     with pytest.raises(LabelFileError, match="row 1: the text of r:1 holds a lone surrogate"):

@@ -432,7 +432,8 @@ def test_doccano_round_trip(tagged, proj, cli_model, tmp_path, capsys):
 @pytest.mark.parametrize("to,name", [("labelstudio", "tasks.json"), ("doccano", "doccano.jsonl")])
 def test_quiet_export_says_nothing(tagged, cli_model, tmp_path, capsys, to, name):
     out = tmp_path / name
-    assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out), "--model", cli_model, "-q"]) == 0
+    model = ["--model", cli_model] if to == "labelstudio" else []  # doccano's file names no model: said if given
+    assert main(["labels", "export", str(tagged), "--to", to, "-o", str(out), *model, "-q"]) == 0
     assert capsys.readouterr() == ("", "") and out.exists()
 
 def test_export_reads_kind_cells_by_the_rule_of_every_tagged_reader(tagged, cli_model, tmp_path):
@@ -864,6 +865,19 @@ def test_doccano_export_needs_no_model(tagged, tmp_path, capsys):
                  str(tmp_path / "no-model.npz")]) == 0, capsys.readouterr().err
     assert [json.loads(x)["label_source"] for x in out.read_text(encoding="utf-8").splitlines()][:1] == ["model"]
 
+
+
+def test_a_model_the_export_does_not_use_is_named_as_such(tagged, root, tmp_path, capsys):
+    """Hunt: --model with --to doccano, or with a label file (no model's labels to name), did nothing, silently."""
+    out = tmp_path / "d.jsonl"
+    assert main(["labels", "export", str(tagged), "--to", "doccano", "-o", str(out), "--model", "m.npz"]) == 0
+    assert "--model m.npz is not used: a doccano file names no model" in capsys.readouterr().err and out.exists()
+    ext, tasks = root / "tests" / "fixtures" / "external.jsonl", tmp_path / "t.json"
+    assert main(["labels", "export", str(ext), "--to", "labelstudio", "-o", str(tasks), "--model", "m.npz"]) == 0
+    assert "--model m.npz is not used: no paragraph starts from the model's labels (a label file's labels)" in (
+        capsys.readouterr().err) and tasks.exists()
+    assert main(["labels", "export", str(ext), "--to", "labelstudio", "-o", str(tasks), "--force"]) == 0
+    assert "not used" not in capsys.readouterr().err
 
 def test_export_of_headings_only_says_why_nothing_was_exported(tmp_path, capsys):
     """A tagged file of headings only said 'no paragraph to export', as if it were empty."""

@@ -660,6 +660,21 @@ def test_outputs_are_checked_before_the_work(tmp_path, capsys):
     assert main(["stats", str(path), "--html", str(tmp_path / "r.txt")]) == 2
 
 
+
+@pytest.mark.parametrize("given, pattern", [
+    (["--examples", "5"], r"--examples applies to the page of --html REPORT\.html: give it with that, or leave it out"),
+    (["--html-max-mb", "5"], r"--html-max-mb applies to the page of --html"),
+    (["--keep-spellings"], r"--keep-spellings applies to the groups of --by COL"),
+    (["--examples", "5", "--html-max-mb", "5", "--keep-spellings"],
+     r"--examples and --html-max-mb apply to the page .*; --keep-spellings applies .*: give them with those"),
+])
+def test_an_option_that_would_do_nothing_is_refused(tmp_path, capsys, given, pattern):
+    """Hunt: --examples and --html-max-mb without --html, --keep-spellings without --by, did nothing, silently."""
+    path = write_tagged(tmp_path / "t.jsonl")
+    _fails(["stats", str(path), *given, "-o", str(tmp_path / "s.csv")], 2, pattern, capsys, [tmp_path / "s.csv"])
+    page = tmp_path / "r.html"
+    assert main(["-q", "stats", str(path), *given, "--by", "company", "--html", str(page)]) == 0 and page.exists()
+
 def test_stats_follow_review_decisions(cli_model, root, tmp_path):
     """Issue 18: a decision taken in ``tagger review`` changes the counts, which say how many were reviewed."""
     from tagger.apps.review import TaggedFile

@@ -213,3 +213,31 @@ def test_a_heading_in_a_counted_groups_other_spelling_or_with_an_unreadable_date
     by_month = corpus_stats(df, by=["company", "month"], warn=False)  # on_error fail: the heading's date stops nothing
     assert by_month.tables["pivot"][["company", "month"]].values.tolist() == [["甲公司", "2023-01"],
                                                                                 ["甲公司", "2023-02"]]
+
+
+def _page(browser, tmp_path, name, rows, *by):
+    """``tagger stats --html`` of ``rows``, opened in the browser once the page is ready."""
+    path, html = write_tagged(tmp_path / f"{name}.jsonl", rows), tmp_path / f"{name}.html"
+    assert main(["-q", "stats", str(path), *by, "--html", str(html), "-o", str(tmp_path / f"{name}.csv")]) == 0
+    page = browser.new_page()
+    page.goto(html.as_uri())
+    page.wait_for_selector("body[data-ready]")
+    return page
+
+
+def test_a_share_of_no_paragraphs_is_shown_empty_on_the_page_too(browser, tmp_path):
+    """Hunt: the page showed '0.0 %' for the shares of a file of headings only (the label table) and, in the share
+    views of the groups' table, for a group of headings only, where the CSV, the workbook and the terminal leave a
+    share of no paragraphs empty ('-'): none, not 0. A group with paragraphs still shows its shares."""
+    rows = [r for r in tagged_rows(summary=False) if "reviewed_labels" not in r]
+    page = _page(browser, tmp_path, "heads", _headings(rows))
+    cells = [r.split("\t") for r in page.inner_text("#corpus-table tbody").splitlines()]
+    assert len(cells) == len(LABELS) and {(c[2], c[4]) for c in cells} == {("–", "–")}, cells
+    page.close()
+    page = _page(browser, tmp_path, "groups", _with_heading_only_company(rows), "--by", "company")
+    for measure in ("pshare", "rshare"):
+        page.select_option("#pivot-measure", measure)
+        body = [r.split("\t") for r in page.inner_text("#pivot-table tbody").splitlines()]
+        assert [r[4:] for r in body if r[0] == "B公司"] == [["–"] * len(LABELS)], body
+        assert all(c.endswith(" %") for r in body if r[0] != "B公司" for c in r[4:]), body
+    page.close()

@@ -343,7 +343,7 @@ const num = (n) => Number(n).toLocaleString("en-US");
 // n and a noun, singular for one (as tagger.common.terminal.counted says it)
 const counted = (n, noun, plural) => `${num(n)} ${Number(n) === 1 ? noun : (plural || noun + "s")}`;
 const are = (n) => (Number(n) === 1 ? "is" : "are");
-const pct = (x) => (100 * x).toFixed(1) + " %";
+const pct = (x) => x === null ? "–" : (100 * x).toFixed(1) + " %";  // null: a share of nothing is none
 function cell(tr, text, cls, tag) { const c = el(tag || "td", text, cls); tr.append(c); return c; }
 // a group value as shown: names that differ only by invisible characters show them as <U+200B> (stats.shown_names)
 const shownGroup = (k, v) =>
@@ -411,8 +411,8 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   for (const [lab, p, r, rv] of D.corpus) {
     const tr = document.createElement("tr"); tr.dataset.label = lab;
     const name = cell(tr, ""); name.append(chip(lab), " " + lab);
-    cell(tr, num(p), "n paragraphs"); cell(tr, pct(M.paragraphs ? p / M.paragraphs : 0), "n");
-    cell(tr, num(r), "n reports"); cell(tr, pct(M.reports ? r / M.reports : 0), "n"); cell(tr, num(rv), "n");
+    cell(tr, num(p), "n paragraphs"); cell(tr, pct(M.paragraphs ? p / M.paragraphs : null), "n");
+    cell(tr, num(r), "n reports"); cell(tr, pct(M.reports ? r / M.reports : null), "n"); cell(tr, num(rv), "n");
     cell(tr, "").append(bar(p, max, COLORS[L.indexOf(lab)], 240));
     body.append(tr);
   }
@@ -428,7 +428,7 @@ $("footer").textContent = `Written by tagger ${M.version} (tagger stats) from ${
   L.forEach((l, j) => { t.tHead.rows[0].cells[M.by.length + 3 + j].title = l; });
   const body = document.createElement("tbody"); t.append(body);
   const value = (row, j, m) => m === "paragraphs" ? row[4][j] : m === "reports" ? row[5][j]
-    : m === "pshare" ? (row[1] ? row[4][j] / row[1] : 0) : (row[2] ? row[5][j] / row[2] : 0);
+    : m === "pshare" ? (row[1] ? row[4][j] / row[1] : null) : (row[2] ? row[5][j] / row[2] : null);
   function render() {
     const m = $("pivot-measure").value, share = m === "pshare" || m === "rshare";
     const rows = D.pivot.slice();

@@ -220,9 +220,12 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     if not pid:
         raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
     doc, sep, index = pid.rpartition(":")
-    if not sep or not index.isdigit() or report_id_problem(doc):
-        raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'; restore it from "
-                             "the file tagger suggest wrote")
+    # the index as tagger writes it: 2:00 is no id of its (a spreadsheet read the id 2:0 as a time and saved 2:00)
+    if not sep or not (index.isascii() and index.isdigit() and index == str(int(index))) or report_id_problem(doc):
+        as_time = re.fullmatch(r"\d{1,2}:\d\d(?::\d\d)?", pid) is not None
+        raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'"
+                             + (" (a spreadsheet read the id as a time of day and saved it so: format the id column "
+                                "as text)" if as_time else "") + "; restore it from the file tagger suggest wrote")
     report = cell("report")
     if report.startswith("'") and report[1:] == doc:
         report = report[1:]

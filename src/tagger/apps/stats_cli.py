@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common.terminal import counted, terminal_columns
-from .args import number_between, positive_int
+from .args import number_between, positive_int, they_apply
 from .outcome import final_outputs
 
 __all__ = ["register", "cmd_stats"]
@@ -36,7 +36,8 @@ HTML_SUFFIXES = (".html", ".htm")
 
 def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
     """Refuse before any work: a wrong extension, an output that is the input, an existing file without
-    ``--force``."""
+    ``--force``, an option that would do nothing (``--examples`` without ``--html``, ``--keep-spellings`` without
+    ``--by``)."""
     from ..analysis.output import OUTPUT_FORMATS, is_csv_stream
     from ..common.atomic import refuse_an_input, would_overwrite
     from ..errors import InputError, UsageError
@@ -46,6 +47,14 @@ def _check_outputs(args: argparse.Namespace, files: list[str]) -> None:
                          "pipe: CSV); for the HTML report use --html REPORT.html")
     if args.html and Path(args.html).suffix.lower() not in HTML_SUFFIXES:
         raise UsageError(f"{args.html}: --html writes an .html file")
+    page = [opt for opt, value in (("--examples", args.examples), ("--html-max-mb", args.html_max_mb))
+            if value is not None and not args.html]
+    spellings = args.keep_spellings and not args.by
+    if page or spellings:  # given where it does nothing, it did nothing without a word: the user believed it applied
+        them = "them" if len(page) + spellings > 1 else "it"
+        raise UsageError("; ".join([f"{they_apply(page)} to the page of --html REPORT.html"] * bool(page) +
+                                   ["--keep-spellings applies to the groups of --by COL"] * spellings) +
+                         f": give {them} with {'those' if page and spellings else 'that'}, or leave {them} out")
     outputs = {option: out for option, out in (("-o", args.output), ("--html", args.html)) if out}
     if len(outputs) == 2 and args.output != "-" and Path(args.output).resolve() == Path(args.html).resolve():
         raise UsageError("-o and --html name the same file")
@@ -132,7 +141,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.html:
         from ..analysis.report import corpus_report_html
 
-        page = corpus_report_html(df, stats, examples=args.examples, max_bytes=int(args.html_max_mb * 1_000_000),
+        page = corpus_report_html(df, stats, examples=3 if args.examples is None else args.examples,
+                                  max_bytes=int((args.html_max_mb or 18.0) * 1_000_000),
                                   source_name=", ".join(file_names(files).values()))
     final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:
@@ -178,9 +188,8 @@ def register(sub: Any) -> None:
     p.add_argument("--html", metavar="REPORT.html",
                    help="write the self-contained HTML corpus report here (it shows texts and scores: they are read "
                         "too, about twice the memory of the counts alone)")
-    p.add_argument("--examples", type=positive_int, default=3, help="example paragraphs per label in the HTML "
-                                                                    "(default 3)")
-    p.add_argument("--html-max-mb", type=number_between(1, 200), default=18.0,
+    p.add_argument("--examples", type=positive_int, help="example paragraphs per label in the HTML (default 3)")
+    p.add_argument("--html-max-mb", type=number_between(1, 200),
                    help="size budget of the HTML file; texts in its table are cut to fit (default 18)")
     p.add_argument("--on-error", choices=["fail", "skip"], default="fail",
                    help="a date that cannot be read, when --by has a period or --date-column is given: stop with "
