@@ -32,7 +32,8 @@ from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, O
                       TaggerError, UsageError)
 from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
-from .outcome import Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm
+from .outcome import (Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm, refuse_after_signal,
+                      unraisable_hook)
 
 if TYPE_CHECKING:
     from ..annotation.labelfiles import ImportResult
@@ -952,7 +953,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed usage (or --help / --version)
         return int(exc.code or 0) and EXIT_USAGE
     _configure_logging(logging.WARNING if args.quiet else logging.DEBUG if args.debug else logging.INFO)
-    from ..common.atomic import on_commit
+    from ..common.atomic import commit_gate, on_commit
     from ..common.files import warnings_once
 
     Run.reset()
@@ -964,11 +965,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signum, handler)
     except ValueError:  # not the main thread
         previous = {}
-    try:
-        with on_commit(note_commit), warnings_once():  # a file read twice in the run: its encoding doubted once
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable_hook(sys.unraisablehook)
+    try:  # a file read twice in the run: its encoding doubted once
+        with on_commit(note_commit), commit_gate(refuse_after_signal), warnings_once():
             Run.code = _dispatch(args)
         return Run.code
     finally:
+        sys.unraisablehook = hook
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 

@@ -19,8 +19,10 @@ import os
 import signal
 from pathlib import Path
 from types import FrameType
+from typing import Any, Callable
 
-__all__ = ["Run", "Terminated", "final_outputs", "note_commit", "on_sigint", "on_sigterm"]
+__all__ = ["Run", "Terminated", "final_outputs", "note_commit", "on_sigint", "on_sigterm", "refuse_after_signal",
+           "unraisable_hook"]
 
 log = logging.getLogger("tagger")
 
@@ -47,10 +49,15 @@ class Run:
     committed = False
     outputs: frozenset[str] = frozenset()  # the files whose commit completes the command
     code: int | None = None  # the exit code, once main() has it
+    signalled: BaseException | None = None  # what the last Ctrl-C or SIGTERM raised to unwind the run
+    dropped: BaseException | None = None
+    """That exception where Python dropped it (raised while it ran a finaliser: ``__del__``, a weakref or gc
+    callback; :func:`unraisable_hook`): the run would go on to commit its output as if no signal had come;
+    :func:`refuse_after_signal` stops that commit."""
 
     @classmethod
     def reset(cls) -> None:
-        cls.committed, cls.outputs, cls.code = False, frozenset(), None
+        cls.committed, cls.outputs, cls.code, cls.signalled, cls.dropped = False, frozenset(), None, None, None
 
 
 def final_outputs(*paths: str | Path | None) -> None:
@@ -71,7 +78,8 @@ def on_sigterm(signum: int, frame: FrameType | None) -> None:
     if Run.committed:
         log.warning("%s after the output was written: the run is complete", Terminated(signum))
         return
-    raise Terminated(signum)
+    Run.signalled = Terminated(signum)
+    raise Run.signalled
 
 
 def on_sigint(signum: int, frame: FrameType | None) -> None:
@@ -79,4 +87,25 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
     if Run.committed:
         log.warning("interrupted after the output was written: the run is complete")
         return
-    raise KeyboardInterrupt
+    Run.signalled = KeyboardInterrupt()
+    raise Run.signalled
+
+
+def refuse_after_signal() -> None:
+    """``tagger.common.atomic.commit_gate`` check: no output is committed after a Ctrl-C or SIGTERM whose exception
+    Python dropped (:attr:`Run.dropped`); the run unwinds at its commit, as it would have where the signal came.
+    (A signal whose exception was raised is the command's to handle: a review session saves its decisions.)"""
+    if Run.dropped is not None and not Run.committed:
+        raise Terminated(Run.dropped.signum) if isinstance(Run.dropped, Terminated) else KeyboardInterrupt()
+
+
+def unraisable_hook(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A ``sys.unraisablehook`` that keeps the handlers' own exception, dropped where Python cannot raise it (a
+    finaliser), as :attr:`Run.dropped` without a word (:func:`refuse_after_signal` acts on it); any other goes to
+    ``previous``."""
+    def hook(unraisable: Any) -> None:
+        if Run.signalled is not None and unraisable.exc_value is Run.signalled:
+            Run.dropped = Run.signalled
+        else:
+            previous(unraisable)
+    return hook

@@ -28,7 +28,7 @@ from ..errors import InputError, OutputFolderError
 from .signals import signals_held
 
 __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
-           "write_target", "would_overwrite", "made_parent",
+           "write_target", "would_overwrite", "made_parent", "commit_gate",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
            "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "SQLITE_HEADER", "folder_problem",
@@ -61,6 +61,27 @@ def on_commit(callback: Callable[[Path], None]) -> Iterator[None]:
 def _committed(path: Path) -> None:
     for callback in list(_WATCHERS):
         callback(path)
+
+
+_GATES: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def commit_gate(check: Callable[[], None]) -> Iterator[None]:
+    """Call ``check()`` before each rename of this module commits a file while the block runs (with Ctrl-C and
+    SIGTERM held): an error it raises keeps the previous file and removes the new one, as a failed write does.
+
+    Example:
+        >>> def refuse():
+        ...     raise KeyboardInterrupt
+        >>> with commit_gate(refuse), atomic_write(tmp / "x.txt", "w") as fh:  # doctest: +SKIP
+        ...     fh.write("hello")  # KeyboardInterrupt: x.txt is as it was
+    """
+    _GATES.append(check)
+    try:
+        yield
+    finally:
+        _GATES.remove(check)
 
 
 def write_target(path: str | Path) -> tuple[Path, bool]:
@@ -485,6 +506,8 @@ def replace_together(*moves: tuple[str | Path, str | Path], exclusive: bool = Fa
         if path.is_dir():
             raise InputError(f"{path}: is a directory, where a file is to be written; remove it, or choose another name")
     with signals_held():
+        for check in list(_GATES):
+            check()
         kept: list[Path] = []
         done: list[tuple[Path, Path | None, bool]] = []  # each path renamed over, its previous file's second name
         # (None: there was none), and whether there was a previous file
