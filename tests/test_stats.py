@@ -1844,6 +1844,19 @@ def test_a_name_is_shown_alike_in_the_table_the_warnings_and_the_page(tmp_path, 
     assert "乙<U+200B>公司" in out and "ABC<U+202E>XYZ" in out
 
 
+def test_the_terminal_trend_shows_the_latest_months(tmp_path, capsys):
+    """A corpus of 50 months printed its oldest 40 and hid the latest 10 ('… 10 more months'): the terminal table
+    now shows the latest 40 and says how many earlier ones the files hold."""
+    months = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(50)]
+    rows = [(f"r{i}:0", "甲公司", f"{m}-15", ["elderly_care"], None) for i, m in enumerate(months)]
+    path = write_tagged(tmp_path / "t.jsonl", tagged_rows(rows, summary=False))
+    assert main(["stats", str(path)]) == 0
+    out = capsys.readouterr().out
+    trend = out.split("paragraphs per label by month")[1].split("\n\n")[0]
+    assert "2024-02" in trend and "2020-01" not in trend and "2020-10 " not in trend and "2020-11 " in trend
+    assert "… 10 earlier months (up to 2020-10) not shown: write them all with -o stats.csv or .xlsx" in trend
+
+
 def test_a_long_group_value_is_cut_in_the_middle_in_the_terminal_table_only(tmp_path, capsys):
     """A company named 国网 + 300 × 甲 + 供电公司 made every row of the printed pivot some 600 columns wide."""
     from tagger.analysis.output import NAME_WIDTH, format_terminal

@@ -44,7 +44,7 @@ __all__ = ["write_tables", "write_csv", "write_xlsx", "format_terminal", "OUTPUT
 
 OUTPUT_FORMATS = (".csv", ".xlsx")
 TERMINAL_ROWS = 40
-"""Most groups (and months) the terminal table lists; the files have them all."""
+"""Most groups (the first) and months (the latest) the terminal table lists; the files have them all."""
 NAME_WIDTH = 40
 """Most terminal columns a group value takes in the terminal table when the terminal's width is not known (a pipe);
 longer ones are cut where they differ (:func:`tagger.common.terminal.cut_apart`), the files hold them in full."""
@@ -273,10 +273,11 @@ def format_terminal(stats: CorpusStats, max_rows: int = TERMINAL_ROWS, width: in
     if "trend" in t and ("month" not in stats.by or "month" in stats.columns_by):  # else the groups show the months
         trend = t["trend"].pivot(index="month", columns="label", values="paragraphs")[list(LABELS)]
         lines += ["", _text(f"paragraphs per label by month (from {stats.date_column}):")]
-        rows = [[m, *(f"{v:,}" for v in r)] for m, r in zip(trend.index[:max_rows], trend.to_numpy()[:max_rows])]
+        if len(trend) > max_rows:  # the latest months: the ones a reader of a running corpus looks for
+            lines.append(f"… {len(trend) - max_rows:,} earlier months (up to {trend.index[-max_rows - 1]}) not "
+                         "shown: write them all with -o stats.csv or .xlsx")
+        rows = [[m, *(f"{v:,}" for v in r)] for m, r in zip(trend.index[-max_rows:], trend.to_numpy()[-max_rows:])]
         lines += _grid(["month", *(SHORT[lab] for lab in LABELS)], rows, set(range(1, 1 + len(LABELS))))
-        if len(trend) > max_rows:
-            lines.append(f"… {len(trend) - max_rows:,} more months: write them all with -o stats.csv or .xlsx")
     cooc = t["cooccurrence"].pivot(index="label", columns="other_label", values="paragraphs").loc[list(LABELS),
                                                                                                     list(LABELS)]
     lines += ["", "paragraphs with both labels:"]
