@@ -89,8 +89,6 @@ EXIT_SKIPPED = 3
 # the column names tagged files have are data.tagged's; lists here, as the writers build headers by adding lists
 SCORE_COLUMNS = list(TAGGED_SCORE_COLUMNS)
 COUNT_COLUMNS = list(TAGGED_COUNT_COLUMNS)
-COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
-           *COUNT_COLUMNS, "reports", "left_out"]
 REVIEW_COLUMNS = list(QUEUE_COLUMNS)
 
 
