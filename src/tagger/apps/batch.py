@@ -501,7 +501,7 @@ def _id_kind(value: object) -> str:
 
 
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
-         keep: Sequence[str] = (), source: str = "") -> Record | BadRow:
+         keep: Sequence[str], source: str) -> Record | BadRow:
     said = report_id_of(obj.get(id_column)) if id_column else None
     named = where  # a bad text named with its report's id too (user test: an empty text's row was hard to find)
     if said is not None and said.strip():
@@ -632,8 +632,7 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
                              f"{advice(missing[0], 'fix --keep-columns')}")
 
 
-def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
-              keep: Sequence[str] = ()):
+def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str]):
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
@@ -684,8 +683,8 @@ def _undecodable(name: str, near: int) -> InputError:
     return InputError(f"{name}: cannot decode near line {near}; pass --encoding")
 
 
-def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
-                     keep: Sequence[str] = (), stem: str | None = None):
+def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int, keep: Sequence[str],
+                     stem: str):
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -695,7 +694,8 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     _check_columns(str(path), pf.schema_arrow.names, text_column, id_column, keep)
-    for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
+    wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
+    for col in wanted:
         kind = _binary_type(pf.schema_arrow.field(col).type)
         if kind is not None:  # str(b'\x00') would be written: Python's repr, not the value
             raise _ColumnProblem(f"{path}: column {col!r} holds binary values (Parquet type {kind}), not text: "
@@ -704,12 +704,10 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
                                      (text_column, id_column) else "") +
                                  "convert the column to text first (decode it, or write it as hex or base64)")
     row = 0
-    wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
             # rows from 1
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep,
-                       str(path))
+            yield _row(obj, text_column, id_column, f"{stem}:{row}", f"{path}:row {row + 1}", keep, str(path))
             row += 1
 
 
@@ -734,8 +732,7 @@ def _binary_type(kind: Any) -> str | None:
     return None
 
 
-def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
-                  stem: str | None = None):
+def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str], stem: str):
     """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the
     first row holds the column names. An empty cell of a column read may be what Excel does not save as a
     value: a formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged
@@ -800,7 +797,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             if problem:
                 yield BadRow(where, problem, empty=empty)
                 continue
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep, str(path))
+            yield _row(obj, text_column, id_column, f"{stem}:{excel_row}", where, keep, str(path))
     except DAMAGED_SHEET as exc:
         title = getattr(ws, "title", "?")
         raise InputError(f"{path}: sheet {title!r} cannot be read ({type(exc).__name__}: {exc}): the "
@@ -847,7 +844,7 @@ _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NU
 
 
 def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, text_column: str,
-                   id_column: str | None, keep: Sequence[str] = ()) -> Iterator[Record | BadRow]:
+                   id_column: str | None, keep: Sequence[str]) -> Iterator[Record | BadRow]:
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or getattr(stream, "closed", False):
         yield BadRow("<stdin>", "standard input is closed; give input files or pipe text in")
@@ -1195,7 +1192,7 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Se
     return columns, reviewed
 
 
-def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None = None
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None
                ) -> Generator[TaggedReport, None, None]:
     """The reports of ``path``, a file ``tagger tag`` wrote, read back to be scored again
     (:func:`~tagger.data.tagged.read_back_streamed`: a JSONL or CSV file of over ``KEPT_BYTES`` is checked whole
