@@ -516,17 +516,20 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
-    rid = obj.get(id_column) if id_column else None
-    if id_column and is_missing(rid):
-        # --id-column was given: naming it again helps nothing (bad-input test)
-        return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
-                      f"the {id_column!r} cell is empty: {_ID_FIX}")
-    if id_column and isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
-        rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
-        # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float, refused below)
-    key = report_id_of(rid) if id_column else None
-    if id_column and key is None:  # str(True) would be an id
-        return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
+    key = None  # the report id an id column gives (without one: default_id)
+    if id_column:
+        rid = obj.get(id_column)
+        if is_missing(rid):  # --id-column was given: naming it again helps nothing (bad-input test)
+            return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
+                          f"the {id_column!r} cell is empty: {_ID_FIX}")
+        if isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
+            # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
+            # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float,
+            # refused below)
+            rid = int(rid)
+        key = report_id_of(rid)
+        if key is None:  # str(True) would be an id
+            return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
@@ -534,11 +537,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     text = _clean(value, where, text_column, found)
     meta = {col: _meta_value(obj[col], where, col, found) for col in keep}
     _say_cleaned(where, found)
-    if key is not None:
-        problem = report_id_problem(key)
-        if problem:  # it would break paragraph ids, the review journal and labels import further on
-            return BadRow(where, f"{id_column!r} value {problem}")
-    return Record(key if key is not None else default_id, text, where, meta, source)
+    problem = report_id_problem(key) if key is not None else None
+    if problem:  # it would break paragraph ids, the review journal and labels import further on
+        return BadRow(where, f"{id_column!r} value {problem}")
+    return Record(default_id if key is None else key, text, where, meta, source)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
