@@ -2787,31 +2787,22 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         self._conn = None
 
     def __enter__(self) -> Writer:
+        import sqlite3
+
         from ..common.atomic import atomic_path, atomic_write, write_target
 
+        stream = sys.stdout
         if self.fmt == "sqlite":
-            import sqlite3
-
             self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive, sqlite=True)
             tmp = self._cm.__enter__()
-            try:
-                self._conn = sqlite3.connect(tmp)
-                stream = self._conn
-                self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
-                                     reviewed=self.reviewed, model=self.model)
-            except BaseException as exc:
-                self._close_conn()
-                self._cm.__exit__(type(exc), exc, exc.__traceback__)
-                raise
-            return self.writer
-        if self.output:
+        elif self.output:
             binary = self.fmt in ("parquet", "xlsx")
             self._cm = atomic_write(self.output, "wb" if binary else "w", encoding=None if binary else "utf-8",
                                     newline=None if binary else "", exclusive=self.exclusive)
             stream = self._cm.__enter__()
-        else:
-            stream = sys.stdout
         try:
+            if self.fmt == "sqlite":
+                stream = self._conn = sqlite3.connect(tmp)
             scratch = None  # a Parquet file's scratch file beside it (not on a device: -o /dev/stdout)
             target, streamed = write_target(self.output) if self.fmt == "parquet" and self.output else (None, True)
             if not streamed:
@@ -2820,6 +2811,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                                  bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
                                  model=self.model, scratch=scratch)
         except BaseException as exc:
+            self._close_conn()
             if self._cm is not None:
                 _advised(self._cm.__exit__, type(exc), exc, exc.__traceback__)
             raise
