@@ -1506,55 +1506,50 @@ class HandEdits:
                 continue
             one, first = n == 1, self.first[what]
             eg = first if one else f"e.g. {first}"
+            it, has, now_has = ("it", "has", "it now has") if one else ("them", "have", "they now have")
+            decisions = "a review decision" if one else "review decisions"
             if what == "cut":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than {'it gets' if one else 'they get'} now ({eg}): no one edited "
-                            f"{'it' if one else 'them'} — paragraph {self.cut} was cut at Excel's cell limit in the "
-                            "file, and a paragraph's labels are scored with its report's context, which now comes "
-                            f"from the cut text; {'it now has' if one else 'they now have'} the labels of the cut "
-                            "report. Tag the report the file came from (or a .jsonl, .csv, .parquet or .sqlite output "
-                            "of it) for the labels of the whole text")
+                text = (f"{has} other labels in the file than {'it gets' if one else 'they get'} now ({eg}): "
+                        f"no one edited {it} — paragraph {self.cut} was cut at Excel's cell limit in the "
+                        "file, and a paragraph's labels are scored with its report's context, which now "
+                        f"comes from the cut text; {now_has} the labels of the cut report. Tag the report "
+                        "the file came from (or a .jsonl, .csv, .parquet or .sqlite output of it) for the "
+                        "labels of the whole text")
             elif what == "recorded":
                 thresholds = "; ".join(f"{lab} {value}" for lab, value in self.model["thresholds"].items())
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than this model gives {'it' if one else 'them'} ({eg}): no one edited "
-                            f"{'it' if one else 'them'} — the file records that other thresholds or another model "
-                            f"decided {'its' if one else 'their'} labels ({describe_provenance(self.model)}; thresholds "
-                            f"{thresholds}); {'it now has' if one else 'they now have'} this model's labels "
-                            "(--keep-edited-labels keeps only labels edited in the file)")
+                text = (f"{has} other labels in the file than this model gives {it} ({eg}): no one edited "
+                        f"{it} — the file records that other thresholds or another model decided "
+                        f"{'its' if one else 'their'} labels ({describe_provenance(self.model)}; thresholds "
+                        f"{thresholds}); {now_has} this model's labels (--keep-edited-labels keeps only "
+                        "labels edited in the file)")
             elif what == "carried" and recorded:
-                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than the "
-                            f"thresholds it records give {'it' if one else 'them'} ({eg}), edited by hand, kept as "
-                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
-                            f"'edited in {name}'): counted as a person's labels and never flagged for review")
+                text = (f"with other labels in the file than the thresholds it records give {it} ({eg}), "
+                        f"edited by hand, kept as {decisions} (--keep-edited-labels; reviewed_by 'edited in "
+                        f"{name}'): counted as a person's labels and never flagged for review")
             elif what == "differs" and recorded:
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than the thresholds it records give {'it' if one else 'them'} ({eg}): edited by "
-                            f"hand; {'it now has' if one else 'they now have'} this model's labels. To keep "
-                            f"{'it' if one else 'them'} as a person's corrections, tag {self.source} again with --keep-edited-labels: they become "
-                            "review decisions")
+                text = (f"{has} other labels in the file than the thresholds it records give {it} ({eg}): "
+                        f"edited by hand; {now_has} this model's labels. To keep {it} as a person's "
+                        f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
+                        "decisions")
             elif what == "carried":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than this model "
-                            f"gives {'it' if one else 'them'} on the scores the file holds ({eg}) kept as "
-                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
-                            f"'edited in {name}'): counted as a person's labels and never flagged for review. A file "
-                            "tagged with other thresholds than this model's differs there too: check the count")
+                text = (f"with other labels in the file than this model gives {it} on the scores the file "
+                        f"holds ({eg}) kept as {decisions} (--keep-edited-labels; reviewed_by 'edited in "
+                        f"{name}'): counted as a person's labels and never flagged for review. A file tagged "
+                        "with other thresholds than this model's differs there too: check the count")
             elif what == "differs":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than this model gives {'it' if one else 'them'} on the scores the file holds ({eg}): "
-                            "edited by hand, or the file was tagged with other thresholds; "
-                            f"{'it now has' if one else 'they now have'} this model's labels. If they are a person's "
-                            f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
-                            "decisions")
+                text = (f"{has} other labels in the file than this model gives {it} on the scores the file "
+                        f"holds ({eg}): edited by hand, or the file was tagged with other thresholds; "
+                        f"{now_has} this model's labels. If they are a person's corrections, tag "
+                        f"{self.source} again with --keep-edited-labels: they become review decisions")
             else:
                 columns = ", or with its 0/1 columns" if name.lower().endswith(".xlsx") else ""
-                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels look edited by hand ({eg}: "
-                            f"they disagree with the file's own scores{columns}) "
-                            f"{'was' if one else 'were'} scored otherwise than the file holds (another model, a row "
-                            "deleted, rounded scores): an edit cannot be told there, and "
-                            f"{'it now has' if one else 'they now have'} this model's labels. To keep edits, tag "
-                            f"{self.source} again with the model that wrote it and --keep-edited-labels (they become "
-                            "review decisions), or make them with tagger review")
+                text = (f"whose labels look edited by hand ({eg}: they disagree with the file's own "
+                        f"scores{columns}) {'was' if one else 'were'} scored otherwise than the file holds "
+                        "(another model, a row deleted, rounded scores): an edit cannot be told there, and "
+                        f"{now_has} this model's labels. To keep edits, tag {self.source} again with the "
+                        "model that wrote it and --keep-edited-labels (they become review decisions), or "
+                        "make them with tagger review")
+            said.append(f"{self.source}: {counted(n, 'paragraph')} {text}")
         return said
 
 
