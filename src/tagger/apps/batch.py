@@ -15,12 +15,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import datetime as dt
 import io
 import itertools
 import json
 import logging
+import math
 import re
+import shutil
+import sqlite3
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -448,9 +453,6 @@ def _meta_value(value: object, where: str, column: str | None = None,
     dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
     (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
     as they are (``column``, ``found``: see :func:`_clean`)."""
-    import datetime as dt
-    import math
-
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
@@ -482,8 +484,6 @@ def _id_kind(value: object) -> str:
         >>> _id_kind(True), _id_kind(1.5), _id_kind([1]), _id_kind(b"r1")
         ('true (a boolean)', '1.5 (a number with a fraction part)', '[1] (a list)', "b'r1' (bytes)")
     """
-    import datetime as dt
-
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, float):
@@ -865,8 +865,6 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
     if input_format == "jsonl":
         yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", rid, text_column, id_column, keep)
     elif input_format == "csv":
-        import io
-
         yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", rid, text_column, id_column, keep)
     elif (header := tab_table_header(text)) is not None:  # a sheet copied from a spreadsheet and piped in
         columns, how = describe_tab_table(header)
@@ -1902,8 +1900,6 @@ def _csv_cell(value: object) -> object:
         >>> [_csv_cell(v) for v in (20240708.0, 2021.0, -3.0, 1.5, 7, "2021.0", ["a"])]
         [20240708, 2021, -3, 1.5, 7, '2021.0', '["a"]']
     """
-    import math
-
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():  # not an int or bool: no float
         return int(value)
     return _cell(value)
@@ -1928,8 +1924,6 @@ def _kept_kind(value: object) -> str | None:
         >>> [_kept_kind(DateText(v)) for v in ("2024-09-12", "2024-09-12T09:30:00", "2024-09-12T09:30:00+08:00")]
         ['date', 'datetime', 'datetime+08:00']
     """
-    import datetime as dt
-
     if value is None:
         return None
     if isinstance(value, bool):
@@ -2028,8 +2022,6 @@ class KeptTypes:
 
     def typed_value(self, name: str, text: str | None) -> object:
         """The value of column ``name``'s type that :meth:`text_value` wrote as ``text``."""
-        import datetime as dt
-
         kind = self.kinds[name]
         if text is None or kind in (None, "text"):
             return text
@@ -2297,8 +2289,6 @@ class Writer:
         """The scratch file of the rows (:class:`KeptTypes`): beside the output, named as the project's temp files
         are (a killed run's is removed by the next), unlinked as soon as it is open; in the system's temporary
         folder when there is no output file."""
-        import tempfile
-
         from ..common.atomic import temp_path_beside
         from ..common.signals import signals_held
 
@@ -2334,8 +2324,6 @@ class Writer:
         or the output itself, and what to do for its cause (:func:`tagger.common.atomic.write_fix`); the room a
         scratch file needs is explained where room ran out. Without an output path (a stream) an error writing
         the stream is left as it is, for whoever opened the stream to name it."""
-        import tempfile
-
         from ..common.atomic import out_of_space, write_fix
 
         try:
@@ -2415,8 +2403,6 @@ class Writer:
         """Copy the rows written to the scratch file into the output, each kept column of one type in that type
         (:class:`KeptTypes`), row group by row group (memory stays flat); a full disk meanwhile is named by
         :meth:`_write_errors`, as while the rows were written."""
-        import shutil
-
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -2782,8 +2768,6 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
         self._conn = None
 
     def __enter__(self) -> Writer:
-        import sqlite3
-
         from ..common.atomic import atomic_path, atomic_write, write_target
 
         stream = sys.stdout
@@ -2818,8 +2802,6 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             self._conn = None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        import sqlite3
-
         try:
             if exc_type is None:
                 self.writer.close()
