@@ -2364,22 +2364,15 @@ class Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        fields = [("row_type", pa.string()), ("report", pa.string()), ("paragraph", pa.string()),
-                  ("kind", pa.string()), ("text", pa.string())]
-        fields += [(c, pa.string()) for c in self.keep]  # kept values as text: one schema for every chunk
-        fields += [("labels", pa.list_(pa.string()))] + [(c, pa.float64()) for c in SCORE_COLUMNS]
-        if self.evidence:
-            fields += [("evidence", pa.string())]
-        if self.summary:
-            fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
-            fields += [("reports", pa.int64())]
-        if self.review:
-            fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
-        if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
-            fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
-                       ("reviewed_at", pa.string()), ("reviewed_sha", pa.string())]
-        if self.summary:  # last, as output_columns has it
-            fields += [("left_out", pa.int64())]
+        # output_columns with their types; kept values as text: one schema for every chunk (_copy_typed types
+        # them at the end); labels and decisions as JSONL holds them: a list of ids (empty: no label), null
+        # where no one decided
+        types = {"labels": pa.list_(pa.string()), "reviewed_labels": pa.list_(pa.string()),
+                 "review": pa.bool_(), **dict.fromkeys([*SCORE_COLUMNS, "review_margin"], pa.float64()),
+                 **dict.fromkeys(["n_paragraphs", *COUNT_COLUMNS, "reports", "review_rank", "left_out"],
+                                 pa.int64())}
+        fields = [(c, pa.string() if c in self.keep else types.get(c, pa.string()))
+                  for c in self.encoder.columns]
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
