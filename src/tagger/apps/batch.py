@@ -2142,7 +2142,9 @@ class RowEncoder:
             return "".join(jsonl_line(row) for row in rows)
         if self.fmt == "csv":
             buf = io.StringIO(newline="")
-            writer = self._csv_writer(buf)
+            # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
+            writer = csv.DictWriter(buf, fieldnames=self.columns, extrasaction="ignore",
+                                    lineterminator="\r\n")
             for row in rows:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
                 cells = guard_row({**row, **{k: _csv_cell(row.get(k)) for k in self.keep},
@@ -2166,10 +2168,6 @@ class RowEncoder:
     def layout(self) -> tuple:
         """What decides the encoded text: format, columns and whether summary rows are written."""
         return (self.fmt, tuple(self.columns), self.summary, self.reviewed)
-
-    def _csv_writer(self, stream) -> csv.DictWriter:
-        # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
-        return csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore", lineterminator="\r\n")
 
 
 class Writer:
@@ -2462,15 +2460,6 @@ class XlsxSheets:
                                "left_out"]
         self.summary_rows = 0
 
-    @staticmethod
-    def _start(ws, header: list[str], cells: list[list], fixed: dict[str, float] | None = None) -> None:
-        """The header row, frozen, and columns as wide as the header and the first ``cells`` rows need (``fixed``:
-        columns of a given width, such as text and evidence: paragraphs are long)."""
-        from ..common.xlsx import start_sheet, text_cell
-
-        start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
-        ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
-
     def _value(self, ws, value: object, where: str | None, column: str | None = None):
         """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
         :func:`~tagger.common.xlsx.number_cell`), text never a formula. Text cut at Excel's cell limit is said
@@ -2496,10 +2485,16 @@ class XlsxSheets:
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
                 fixed: dict[str, float] | None = None, limit: int | None = None) -> int:
-        """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (the header laid out
-        by the first rows when there are none); returns the rows written. ``limit``: the sheet's most rows."""
+        """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (none: first the
+        header row, frozen, and columns as wide as it and the first rows need; ``fixed``: columns of a given
+        width, such as text and evidence: paragraphs are long); returns the rows written. ``limit``: the
+        sheet's most rows."""
         if not written:
-            self._start(ws, header, cells, fixed=fixed)
+            from ..common.xlsx import start_sheet, text_cell
+
+            start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
+            # a kept column's name ("=备注") is text, never a formula
+            ws.append([text_cell(ws, name) for name in header])
             written = 1
         for values in cells:
             written += 1
