@@ -333,13 +333,6 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str, left_out: LeftOut | None) -> tuple[Path, str, str | None, LeftOut | None]:
-        first = None
-        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader says so
-        with contextlib.suppress(OSError, RuntimeError):
-            first = files.setdefault(path.resolve(), rid)
-        return path, rid, None if first == rid else first, left_out
-
     def taken(rid: str, table: bool) -> bool:
         if table:
             return rid in seen[True] or rid in row_like
@@ -363,7 +356,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return once(f, rid, left_out)
+        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader
+        # says so
+        first = None
+        with contextlib.suppress(OSError, RuntimeError):
+            first = files.setdefault(f.resolve(), rid)
+        return f, rid, None if first == rid else first, left_out
 
     for item in inputs:
         if item == "-":
@@ -958,25 +956,19 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
         if table_kind(path) is not None or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
                                                                   for ext in TABULAR)):
             return
-    first = Path(inputs[0]) if inputs[0] != "-" else None
-    if first is not None and first.is_dir():
-        given = " and ".join(options)
-        raise UsageError(f"{first}: its files (--glob {glob}) are read as reports, one each (not tables), so {given} "
-                         "cannot apply to them; drop the option, or pass a --glob that takes the tables")
-    raise _plain_text_refused(inputs[0], options)
-
-
-def _plain_text_refused(item: str | Path, options: list[str]) -> UsageError:
-    """The error for table options given while ``item`` is read as plain text (they would be ignored)."""
-    given = " and ".join(options)
-    if item == "-":
-        return UsageError(f"<stdin>: read as one report (not a table), so {given} cannot apply to it; for a table "
-                          "on stdin pass --input-format jsonl or csv")
-    suffix = Path(item).suffix
-    return UsageError(f"{item}: read as one report (not a table, by its extension {suffix or '(none)'}), so {given} "
-                      "cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet and .xlsx files "
-                      "(--input-format is for stdin, -): rename the file to its format's extension, or drop "
-                      f"{'the option' if len(options) == 1 else 'the options'}")
+    first, given = inputs[0], " and ".join(options)
+    if first == "-":
+        raise UsageError(f"<stdin>: read as one report (not a table), so {given} cannot apply to it; for a "
+                         "table on stdin pass --input-format jsonl or csv")
+    if Path(first).is_dir():
+        raise UsageError(f"{Path(first)}: its files (--glob {glob}) are read as reports, one each (not "
+                         f"tables), so {given} cannot apply to them; drop the option, or pass a --glob that "
+                         "takes the tables")
+    suffix = Path(first).suffix
+    raise UsageError(f"{first}: read as one report (not a table, by its extension {suffix or '(none)'}), so "
+                     f"{given} cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet "
+                     "and .xlsx files (--input-format is for stdin, -): rename the file to its format's "
+                     f"extension, or drop {'the option' if len(options) == 1 else 'the options'}")
 
 
 def _json_start(path: Path, encoding: str | None) -> str | None:
