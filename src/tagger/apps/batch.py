@@ -172,7 +172,7 @@ def format_for(output: str | None, fmt: str | None) -> str:
         tagger.errors.UsageError: out.json: unknown output extension .json (for JSON, one object per line, name it .jsonl); use .jsonl, .csv, .parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format
     """
     suffix = Path(output).suffix.lower() if output else ""
-    implied = EXTENSIONS.get(suffix) if output else None
+    implied = EXTENSIONS.get(suffix)
     if output and not fmt and not implied:
         from ..common.atomic import write_target
 
@@ -180,7 +180,7 @@ def format_for(output: str | None, fmt: str | None) -> str:
             hint = f" ({_OUTPUT_HINTS[suffix]})" if suffix in _OUTPUT_HINTS else ""
             raise UsageError(f"{output}: unknown output extension {suffix or '(none)'}{hint}; use .jsonl, .csv, "
                              ".parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format")
-    if fmt and implied and fmt != implied and not (implied == "table" and fmt == "table"):
+    if fmt and implied and fmt != implied:
         raise UsageError(f"{output}: the extension says {implied} but --format is {fmt}; use a matching "
                          f"extension or drop --format")
     chosen = fmt or implied or "table"
