@@ -15,12 +15,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import datetime as dt
 import io
 import itertools
 import json
 import logging
+import math
 import re
+import shutil
+import sqlite3
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -89,8 +94,6 @@ EXIT_SKIPPED = 3
 # the column names tagged files have are data.tagged's; lists here, as the writers build headers by adding lists
 SCORE_COLUMNS = list(TAGGED_SCORE_COLUMNS)
 COUNT_COLUMNS = list(TAGGED_COUNT_COLUMNS)
-COLUMNS = ["row_type", "report", "paragraph", "kind", "text", "labels", *SCORE_COLUMNS, "n_paragraphs",
-           *COUNT_COLUMNS, "reports", "left_out"]
 REVIEW_COLUMNS = list(QUEUE_COLUMNS)
 
 
@@ -169,7 +172,7 @@ def format_for(output: str | None, fmt: str | None) -> str:
         tagger.errors.UsageError: out.json: unknown output extension .json (for JSON, one object per line, name it .jsonl); use .jsonl, .csv, .parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format
     """
     suffix = Path(output).suffix.lower() if output else ""
-    implied = EXTENSIONS.get(suffix) if output else None
+    implied = EXTENSIONS.get(suffix)
     if output and not fmt and not implied:
         from ..common.atomic import write_target
 
@@ -177,7 +180,7 @@ def format_for(output: str | None, fmt: str | None) -> str:
             hint = f" ({_OUTPUT_HINTS[suffix]})" if suffix in _OUTPUT_HINTS else ""
             raise UsageError(f"{output}: unknown output extension {suffix or '(none)'}{hint}; use .jsonl, .csv, "
                              ".parquet, .xlsx or .sqlite (or .txt for the display table), or pass --format")
-    if fmt and implied and fmt != implied and not (implied == "table" and fmt == "table"):
+    if fmt and implied and fmt != implied:
         raise UsageError(f"{output}: the extension says {implied} but --format is {fmt}; use a matching "
                          f"extension or drop --format")
     chosen = fmt or implied or "table"
@@ -330,13 +333,6 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
     row_like: set[str] = set()  # the X of each text id X:<digits>: a table with the id X would give its row that id
     files: dict[Path, str] = {}  # each file read, as resolved, and the id it was given first
 
-    def once(path: Path, rid: str, left_out: LeftOut | None) -> tuple[Path, str, str | None, LeftOut | None]:
-        first = None
-        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader says so
-        with contextlib.suppress(OSError, RuntimeError):
-            first = files.setdefault(path.resolve(), rid)
-        return path, rid, None if first == rid else first, left_out
-
     def taken(rid: str, table: bool) -> bool:
         if table:
             return rid in seen[True] or rid in row_like
@@ -360,7 +356,12 @@ def _expand(inputs: Sequence[str], glob: str, exclude: set[Path], input_format: 
         if LONE_SURROGATE.search(str(f)):
             log.warning("%s: the file name is not UTF-8 (GBK?); read as %s, report id %r", f,
                         file_name_text(str(f)), rid)
-        return once(f, rid, left_out)
+        # gone, or a loop of links since the walk (Python < 3.13 raises RuntimeError for a loop): its reader
+        # says so
+        first = None
+        with contextlib.suppress(OSError, RuntimeError):
+            first = files.setdefault(f.resolve(), rid)
+        return f, rid, None if first == rid else first, left_out
 
     for item in inputs:
         if item == "-":
@@ -450,9 +451,6 @@ def _meta_value(value: object, where: str, column: str | None = None,
     dates and times as ISO 8601 text (:func:`~tagger.common.xlsx.date_text`) marked as such
     (:class:`~tagger.common.xlsx.DateText`: an ``.xlsx`` output writes it as a date cell); lists and mappings
     as they are (``column``, ``found``: see :func:`_clean`)."""
-    import datetime as dt
-    import math
-
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
@@ -484,8 +482,6 @@ def _id_kind(value: object) -> str:
         >>> _id_kind(True), _id_kind(1.5), _id_kind([1]), _id_kind(b"r1")
         ('true (a boolean)', '1.5 (a number with a fraction part)', '[1] (a list)', "b'r1' (bytes)")
     """
-    import datetime as dt
-
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, float):
@@ -503,7 +499,7 @@ def _id_kind(value: object) -> str:
 
 
 def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, where: str,
-         keep: Sequence[str] = (), source: str = "") -> Record | BadRow:
+         keep: Sequence[str], source: str) -> Record | BadRow:
     said = report_id_of(obj.get(id_column)) if id_column else None
     named = where  # a bad text named with its report's id too (user test: an empty text's row was hard to find)
     if said is not None and said.strip():
@@ -518,17 +514,20 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     if is_cut(value):  # a paragraph of a tagged workbook, tagged again: its labels are those of a part
         log.warning("%s: the text ends with the note of a cell an .xlsx output cut at the Excel cell limit: it is "
                     "tagged as it is, but it is not the whole text; tag the report it came from instead", where)
-    rid = obj.get(id_column) if id_column else None
-    if id_column and is_missing(rid):
-        # --id-column was given: naming it again helps nothing (bad-input test)
-        return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
-                      f"the {id_column!r} cell is empty: {_ID_FIX}")
-    if id_column and isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
-        rid = int(rid)  # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
-        # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float, refused below)
-    key = report_id_of(rid) if id_column else None
-    if id_column and key is None:  # str(True) would be an id
-        return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
+    key = None  # the report id an id column gives (without one: default_id)
+    if id_column:
+        rid = obj.get(id_column)
+        if is_missing(rid):  # --id-column was given: naming it again helps nothing (bad-input test)
+            return BadRow(where, f"no {id_column!r} field" if id_column not in obj else
+                          f"the {id_column!r} cell is empty: {_ID_FIX}")
+        if isinstance(rid, float) and rid.is_integer() and abs(rid) <= 2**53:
+            # 101.0: an id column with an empty cell, as pandas writes it; the id 101, as in a workbook
+            # (beyond 2**53 a float holds no exact whole number: 20240101000000123 and …125 are one float,
+            # refused below)
+            rid = int(rid)
+        key = report_id_of(rid)
+        if key is None:  # str(True) would be an id
+            return BadRow(where, f"the {id_column!r} cell holds {_id_kind(rid)}, not an id: {_ID_FIX}")
     missing = [col for col in keep if col not in obj]
     if missing:
         return BadRow(where, f"no {missing[0]!r} field (named in --keep-columns)")
@@ -536,11 +535,10 @@ def _row(obj: dict, text_column: str, id_column: str | None, default_id: str, wh
     text = _clean(value, where, text_column, found)
     meta = {col: _meta_value(obj[col], where, col, found) for col in keep}
     _say_cleaned(where, found)
-    if key is not None:
-        problem = report_id_problem(key)
-        if problem:  # it would break paragraph ids, the review journal and labels import further on
-            return BadRow(where, f"{id_column!r} value {problem}")
-    return Record(key if key is not None else default_id, text, where, meta, source)
+    problem = report_id_problem(key) if key is not None else None
+    if problem:  # it would break paragraph ids, the review journal and labels import further on
+        return BadRow(where, f"{id_column!r} value {problem}")
+    return Record(default_id if key is None else key, text, where, meta, source)
 
 
 def _jsonl_lines(lines: Iterable[tuple[int, dict | None, str | None]], name: str, stem: str, text_column: str,
@@ -634,8 +632,7 @@ def _check_columns(name: str, columns: Sequence[str], text_column: str, id_colum
                              f"{advice(missing[0], 'fix --keep-columns')}")
 
 
-def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None,
-              keep: Sequence[str] = ()):
+def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: str | None, keep: Sequence[str]):
     # strict: a stray quote is an error naming its row, and an unclosed one does not swallow the rest of
     # the file into one cell; after a bad row the reader goes on with the next line
     first = fh.readline()  # Excel in many locales saves CSV with ";" (or tabs): the header line decides
@@ -686,8 +683,8 @@ def _undecodable(name: str, near: int) -> InputError:
     return InputError(f"{name}: cannot decode near line {near}; pass --encoding")
 
 
-def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int,
-                     keep: Sequence[str] = (), stem: str | None = None):
+def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_rows: int, keep: Sequence[str],
+                     stem: str):
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -697,7 +694,8 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
     _check_columns(str(path), pf.schema_arrow.names, text_column, id_column, keep)
-    for col in dict.fromkeys(c for c in (text_column, id_column, *keep) if c):
+    wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
+    for col in wanted:
         kind = _binary_type(pf.schema_arrow.field(col).type)
         if kind is not None:  # str(b'\x00') would be written: Python's repr, not the value
             raise _ColumnProblem(f"{path}: column {col!r} holds binary values (Parquet type {kind}), not text: "
@@ -706,12 +704,10 @@ def _parquet_records(path: Path, text_column: str, id_column: str | None, batch_
                                      (text_column, id_column) else "") +
                                  "convert the column to text first (decode it, or write it as hex or base64)")
     row = 0
-    wanted = list(dict.fromkeys(c for c in (text_column, id_column, *keep) if c))
     for batch in pf.iter_batches(batch_size=batch_rows, columns=wanted):
         for obj in batch.to_pylist():
             # rows from 1
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{row}", f"{path}:row {row + 1}", keep,
-                       str(path))
+            yield _row(obj, text_column, id_column, f"{stem}:{row}", f"{path}:row {row + 1}", keep, str(path))
             row += 1
 
 
@@ -736,8 +732,7 @@ def _binary_type(kind: Any) -> str | None:
     return None
 
 
-def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str] = (),
-                  stem: str | None = None):
+def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Sequence[str], stem: str):
     """Rows of the first visible sheet of an Excel workbook (:func:`~tagger.common.xlsx.table_sheet`); the
     first row holds the column names. An empty cell of a column read may be what Excel does not save as a
     value: a formula a script wrote and no program computed (a bad row saying so), or a cell inside a merged
@@ -802,7 +797,7 @@ def _xlsx_records(path: Path, text_column: str, id_column: str | None, keep: Seq
             if problem:
                 yield BadRow(where, problem, empty=empty)
                 continue
-            yield _row(obj, text_column, id_column, f"{stem or path.stem}:{excel_row}", where, keep, str(path))
+            yield _row(obj, text_column, id_column, f"{stem}:{excel_row}", where, keep, str(path))
     except DAMAGED_SHEET as exc:
         title = getattr(ws, "title", "?")
         raise InputError(f"{path}: sheet {title!r} cannot be read ({type(exc).__name__}: {exc}): the "
@@ -849,7 +844,7 @@ _EXCEL_ERRORS = frozenset(("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NU
 
 
 def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, text_column: str,
-                   id_column: str | None, keep: Sequence[str] = ()) -> Iterator[Record | BadRow]:
+                   id_column: str | None, keep: Sequence[str]) -> Iterator[Record | BadRow]:
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or getattr(stream, "closed", False):
         yield BadRow("<stdin>", "standard input is closed; give input files or pipe text in")
@@ -868,8 +863,6 @@ def _stdin_records(rid: str, stdin, encoding: str | None, input_format: str, tex
     if input_format == "jsonl":
         yield from _jsonl_lines(parse_json_lines(text.split("\n")), "<stdin>", rid, text_column, id_column, keep)
     elif input_format == "csv":
-        import io
-
         yield from _csv_rows(io.StringIO(text, newline=""), "<stdin>", rid, text_column, id_column, keep)
     elif (header := tab_table_header(text)) is not None:  # a sheet copied from a spreadsheet and piped in
         columns, how = describe_tab_table(header)
@@ -963,25 +956,19 @@ def check_table_options(inputs: Sequence[str], text_column: str = "text", id_col
         if table_kind(path) is not None or (path.is_dir() and any(glob_matches(Path("x" + ext), glob)
                                                                   for ext in TABULAR)):
             return
-    first = Path(inputs[0]) if inputs[0] != "-" else None
-    if first is not None and first.is_dir():
-        given = " and ".join(options)
-        raise UsageError(f"{first}: its files (--glob {glob}) are read as reports, one each (not tables), so {given} "
-                         "cannot apply to them; drop the option, or pass a --glob that takes the tables")
-    raise _plain_text_refused(inputs[0], options)
-
-
-def _plain_text_refused(item: str | Path, options: list[str]) -> UsageError:
-    """The error for table options given while ``item`` is read as plain text (they would be ignored)."""
-    given = " and ".join(options)
-    if item == "-":
-        return UsageError(f"<stdin>: read as one report (not a table), so {given} cannot apply to it; for a table "
-                          "on stdin pass --input-format jsonl or csv")
-    suffix = Path(item).suffix
-    return UsageError(f"{item}: read as one report (not a table, by its extension {suffix or '(none)'}), so {given} "
-                      "cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet and .xlsx files "
-                      "(--input-format is for stdin, -): rename the file to its format's extension, or drop "
-                      f"{'the option' if len(options) == 1 else 'the options'}")
+    first, given = inputs[0], " and ".join(options)
+    if first == "-":
+        raise UsageError(f"<stdin>: read as one report (not a table), so {given} cannot apply to it; for a "
+                         "table on stdin pass --input-format jsonl or csv")
+    if Path(first).is_dir():
+        raise UsageError(f"{Path(first)}: its files (--glob {glob}) are read as reports, one each (not "
+                         f"tables), so {given} cannot apply to them; drop the option, or pass a --glob that "
+                         "takes the tables")
+    suffix = Path(first).suffix
+    raise UsageError(f"{first}: read as one report (not a table, by its extension {suffix or '(none)'}), so "
+                     f"{given} cannot apply to it; tables are read from .jsonl, .json, .csv, .tsv, .parquet "
+                     "and .xlsx files (--input-format is for stdin, -): rename the file to its format's "
+                     f"extension, or drop {'the option' if len(options) == 1 else 'the options'}")
 
 
 def _json_start(path: Path, encoding: str | None) -> str | None:
@@ -1197,7 +1184,7 @@ def carried_over(inputs: Sequence[str], keep: Sequence[str] = (), thresholds: Se
     return columns, reviewed
 
 
-def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None = None
+def _read_back(path: Path, keep: Sequence[str], model_name: str, options: list[str], progress: bool | None
                ) -> Generator[TaggedReport, None, None]:
     """The reports of ``path``, a file ``tagger tag`` wrote, read back to be scored again
     (:func:`~tagger.data.tagged.read_back_streamed`: a JSONL or CSV file of over ``KEPT_BYTES`` is checked whole
@@ -1509,55 +1496,50 @@ class HandEdits:
                 continue
             one, first = n == 1, self.first[what]
             eg = first if one else f"e.g. {first}"
+            it, has, now_has = ("it", "has", "it now has") if one else ("them", "have", "they now have")
+            decisions = "a review decision" if one else "review decisions"
             if what == "cut":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than {'it gets' if one else 'they get'} now ({eg}): no one edited "
-                            f"{'it' if one else 'them'} — paragraph {self.cut} was cut at Excel's cell limit in the "
-                            "file, and a paragraph's labels are scored with its report's context, which now comes "
-                            f"from the cut text; {'it now has' if one else 'they now have'} the labels of the cut "
-                            "report. Tag the report the file came from (or a .jsonl, .csv, .parquet or .sqlite output "
-                            "of it) for the labels of the whole text")
+                text = (f"{has} other labels in the file than {'it gets' if one else 'they get'} now ({eg}): "
+                        f"no one edited {it} — paragraph {self.cut} was cut at Excel's cell limit in the "
+                        "file, and a paragraph's labels are scored with its report's context, which now "
+                        f"comes from the cut text; {now_has} the labels of the cut report. Tag the report "
+                        "the file came from (or a .jsonl, .csv, .parquet or .sqlite output of it) for the "
+                        "labels of the whole text")
             elif what == "recorded":
                 thresholds = "; ".join(f"{lab} {value}" for lab, value in self.model["thresholds"].items())
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than this model gives {'it' if one else 'them'} ({eg}): no one edited "
-                            f"{'it' if one else 'them'} — the file records that other thresholds or another model "
-                            f"decided {'its' if one else 'their'} labels ({describe_provenance(self.model)}; thresholds "
-                            f"{thresholds}); {'it now has' if one else 'they now have'} this model's labels "
-                            "(--keep-edited-labels keeps only labels edited in the file)")
+                text = (f"{has} other labels in the file than this model gives {it} ({eg}): no one edited "
+                        f"{it} — the file records that other thresholds or another model decided "
+                        f"{'its' if one else 'their'} labels ({describe_provenance(self.model)}; thresholds "
+                        f"{thresholds}); {now_has} this model's labels (--keep-edited-labels keeps only "
+                        "labels edited in the file)")
             elif what == "carried" and recorded:
-                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than the "
-                            f"thresholds it records give {'it' if one else 'them'} ({eg}), edited by hand, kept as "
-                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
-                            f"'edited in {name}'): counted as a person's labels and never flagged for review")
+                text = (f"with other labels in the file than the thresholds it records give {it} ({eg}), "
+                        f"edited by hand, kept as {decisions} (--keep-edited-labels; reviewed_by 'edited in "
+                        f"{name}'): counted as a person's labels and never flagged for review")
             elif what == "differs" and recorded:
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than the thresholds it records give {'it' if one else 'them'} ({eg}): edited by "
-                            f"hand; {'it now has' if one else 'they now have'} this model's labels. To keep "
-                            f"{'it' if one else 'them'} as a person's corrections, tag {self.source} again with --keep-edited-labels: they become "
-                            "review decisions")
+                text = (f"{has} other labels in the file than the thresholds it records give {it} ({eg}): "
+                        f"edited by hand; {now_has} this model's labels. To keep {it} as a person's "
+                        f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
+                        "decisions")
             elif what == "carried":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} with other labels in the file than this model "
-                            f"gives {'it' if one else 'them'} on the scores the file holds ({eg}) kept as "
-                            f"{'a review decision' if one else 'review decisions'} (--keep-edited-labels; reviewed_by "
-                            f"'edited in {name}'): counted as a person's labels and never flagged for review. A file "
-                            "tagged with other thresholds than this model's differs there too: check the count")
+                text = (f"with other labels in the file than this model gives {it} on the scores the file "
+                        f"holds ({eg}) kept as {decisions} (--keep-edited-labels; reviewed_by 'edited in "
+                        f"{name}'): counted as a person's labels and never flagged for review. A file tagged "
+                        "with other thresholds than this model's differs there too: check the count")
             elif what == "differs":
-                said.append(f"{self.source}: {counted(n, 'paragraph')} {'has' if one else 'have'} other labels in the "
-                            f"file than this model gives {'it' if one else 'them'} on the scores the file holds ({eg}): "
-                            "edited by hand, or the file was tagged with other thresholds; "
-                            f"{'it now has' if one else 'they now have'} this model's labels. If they are a person's "
-                            f"corrections, tag {self.source} again with --keep-edited-labels: they become review "
-                            "decisions")
+                text = (f"{has} other labels in the file than this model gives {it} on the scores the file "
+                        f"holds ({eg}): edited by hand, or the file was tagged with other thresholds; "
+                        f"{now_has} this model's labels. If they are a person's corrections, tag "
+                        f"{self.source} again with --keep-edited-labels: they become review decisions")
             else:
                 columns = ", or with its 0/1 columns" if name.lower().endswith(".xlsx") else ""
-                said.append(f"{self.source}: {counted(n, 'paragraph')} whose labels look edited by hand ({eg}: "
-                            f"they disagree with the file's own scores{columns}) "
-                            f"{'was' if one else 'were'} scored otherwise than the file holds (another model, a row "
-                            "deleted, rounded scores): an edit cannot be told there, and "
-                            f"{'it now has' if one else 'they now have'} this model's labels. To keep edits, tag "
-                            f"{self.source} again with the model that wrote it and --keep-edited-labels (they become "
-                            "review decisions), or make them with tagger review")
+                text = (f"whose labels look edited by hand ({eg}: they disagree with the file's own "
+                        f"scores{columns}) {'was' if one else 'were'} scored otherwise than the file holds "
+                        "(another model, a row deleted, rounded scores): an edit cannot be told there, and "
+                        f"{now_has} this model's labels. To keep edits, tag {self.source} again with the "
+                        "model that wrote it and --keep-edited-labels (they become review decisions), or "
+                        "make them with tagger review")
+            said.append(f"{self.source}: {counted(n, 'paragraph')} {text}")
         return said
 
 
@@ -1910,8 +1892,6 @@ def _csv_cell(value: object) -> object:
         >>> [_csv_cell(v) for v in (20240708.0, 2021.0, -3.0, 1.5, 7, "2021.0", ["a"])]
         [20240708, 2021, -3, 1.5, 7, '2021.0', '["a"]']
     """
-    import math
-
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():  # not an int or bool: no float
         return int(value)
     return _cell(value)
@@ -1936,8 +1916,6 @@ def _kept_kind(value: object) -> str | None:
         >>> [_kept_kind(DateText(v)) for v in ("2024-09-12", "2024-09-12T09:30:00", "2024-09-12T09:30:00+08:00")]
         ['date', 'datetime', 'datetime+08:00']
     """
-    import datetime as dt
-
     if value is None:
         return None
     if isinstance(value, bool):
@@ -2036,8 +2014,6 @@ class KeptTypes:
 
     def typed_value(self, name: str, text: str | None) -> object:
         """The value of column ``name``'s type that :meth:`text_value` wrote as ``text``."""
-        import datetime as dt
-
         kind = self.kinds[name]
         if text is None or kind in (None, "text"):
             return text
@@ -2158,7 +2134,9 @@ class RowEncoder:
             return "".join(jsonl_line(row) for row in rows)
         if self.fmt == "csv":
             buf = io.StringIO(newline="")
-            writer = self._csv_writer(buf)
+            # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
+            writer = csv.DictWriter(buf, fieldnames=self.columns, extrasaction="ignore",
+                                    lineterminator="\r\n")
             for row in rows:
                 # kept list/dict values as JSON text (after the row, which holds them raw)
                 cells = guard_row({**row, **{k: _csv_cell(row.get(k)) for k in self.keep},
@@ -2182,10 +2160,6 @@ class RowEncoder:
     def layout(self) -> tuple:
         """What decides the encoded text: format, columns and whether summary rows are written."""
         return (self.fmt, tuple(self.columns), self.summary, self.reviewed)
-
-    def _csv_writer(self, stream) -> csv.DictWriter:
-        # CRLF rows (RFC 4180, as Excel writes them): a field holding a lone \r is then quoted too
-        return csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore", lineterminator="\r\n")
 
 
 class Writer:
@@ -2305,8 +2279,6 @@ class Writer:
         """The scratch file of the rows (:class:`KeptTypes`): beside the output, named as the project's temp files
         are (a killed run's is removed by the next), unlinked as soon as it is open; in the system's temporary
         folder when there is no output file."""
-        import tempfile
-
         from ..common.atomic import temp_path_beside
         from ..common.signals import signals_held
 
@@ -2342,8 +2314,6 @@ class Writer:
         or the output itself, and what to do for its cause (:func:`tagger.common.atomic.write_fix`); the room a
         scratch file needs is explained where room ran out. Without an output path (a stream) an error writing
         the stream is left as it is, for whoever opened the stream to name it."""
-        import tempfile
-
         from ..common.atomic import out_of_space, write_fix
 
         try:
@@ -2384,22 +2354,15 @@ class Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        fields = [("row_type", pa.string()), ("report", pa.string()), ("paragraph", pa.string()),
-                  ("kind", pa.string()), ("text", pa.string())]
-        fields += [(c, pa.string()) for c in self.keep]  # kept values as text: one schema for every chunk
-        fields += [("labels", pa.list_(pa.string()))] + [(c, pa.float64()) for c in SCORE_COLUMNS]
-        if self.evidence:
-            fields += [("evidence", pa.string())]
-        if self.summary:
-            fields += [("n_paragraphs", pa.int64())] + [(c, pa.int64()) for c in COUNT_COLUMNS]
-            fields += [("reports", pa.int64())]
-        if self.review:
-            fields += [("review", pa.bool_()), ("review_rank", pa.int64()), ("review_margin", pa.float64())]
-        if self.reviewed:  # as JSONL holds them: a list of ids (empty: no label), null where no one decided
-            fields += [("reviewed_labels", pa.list_(pa.string())), ("reviewed_by", pa.string()),
-                       ("reviewed_at", pa.string()), ("reviewed_sha", pa.string())]
-        if self.summary:  # last, as output_columns has it
-            fields += [("left_out", pa.int64())]
+        # output_columns with their types; kept values as text: one schema for every chunk (_copy_typed types
+        # them at the end); labels and decisions as JSONL holds them: a list of ids (empty: no label), null
+        # where no one decided
+        types = {"labels": pa.list_(pa.string()), "reviewed_labels": pa.list_(pa.string()),
+                 "review": pa.bool_(), **dict.fromkeys([*SCORE_COLUMNS, "review_margin"], pa.float64()),
+                 **dict.fromkeys(["n_paragraphs", *COUNT_COLUMNS, "reports", "review_rank", "left_out"],
+                                 pa.int64())}
+        fields = [(c, pa.string() if c in self.keep else types.get(c, pa.string()))
+                  for c in self.encoder.columns]
         facts = json.dumps(output_facts(self.model), ensure_ascii=False)
         schema = pa.schema(fields, metadata={PARQUET_KEY: facts})
         text_cols = {*self.keep, "evidence"}
@@ -2423,8 +2386,6 @@ class Writer:
         """Copy the rows written to the scratch file into the output, each kept column of one type in that type
         (:class:`KeptTypes`), row group by row group (memory stays flat); a full disk meanwhile is named by
         :meth:`_write_errors`, as while the rows were written."""
-        import shutil
-
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -2491,15 +2452,6 @@ class XlsxSheets:
                                "left_out"]
         self.summary_rows = 0
 
-    @staticmethod
-    def _start(ws, header: list[str], cells: list[list], fixed: dict[str, float] | None = None) -> None:
-        """The header row, frozen, and columns as wide as the header and the first ``cells`` rows need (``fixed``:
-        columns of a given width, such as text and evidence: paragraphs are long)."""
-        from ..common.xlsx import start_sheet, text_cell
-
-        start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
-        ws.append([text_cell(ws, name) for name in header])  # a kept column's name ("=备注") is text, never a formula
-
     def _value(self, ws, value: object, where: str | None, column: str | None = None):
         """A cell of ``ws`` for ``value``: a date cell for a kept date, a number (a whole one of 16+ digits as text:
         :func:`~tagger.common.xlsx.number_cell`), text never a formula. Text cut at Excel's cell limit is said
@@ -2525,10 +2477,16 @@ class XlsxSheets:
 
     def _append(self, ws: Any, header: list[str], written: int, cells: list[list],
                 fixed: dict[str, float] | None = None, limit: int | None = None) -> int:
-        """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (the header laid out
-        by the first rows when there are none); returns the rows written. ``limit``: the sheet's most rows."""
+        """Append ``cells`` under ``header`` to ``ws``, which holds ``written`` rows so far (none: first the
+        header row, frozen, and columns as wide as it and the first rows need; ``fixed``: columns of a given
+        width, such as text and evidence: paragraphs are long); returns the rows written. ``limit``: the
+        sheet's most rows."""
         if not written:
-            self._start(ws, header, cells, fixed=fixed)
+            from ..common.xlsx import start_sheet, text_cell
+
+            start_sheet(ws, header, [[getattr(c, "value", c) for c in r] for r in cells[:1000]], fixed=fixed)
+            # a kept column's name ("=备注") is text, never a formula
+            ws.append([text_cell(ws, name) for name in header])
             written = 1
         for values in cells:
             written += 1
@@ -2792,29 +2750,18 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
     def __enter__(self) -> Writer:
         from ..common.atomic import atomic_path, atomic_write, write_target
 
+        stream = sys.stdout
         if self.fmt == "sqlite":
-            import sqlite3
-
             self._cm = atomic_path(self.output, "SQLite output", exclusive=self.exclusive, sqlite=True)
             tmp = self._cm.__enter__()
-            try:
-                self._conn = sqlite3.connect(tmp)
-                stream = self._conn
-                self.writer = Writer(self.fmt, stream, self.summary, self.review, self.keep, self.evidence,
-                                     reviewed=self.reviewed, model=self.model)
-            except BaseException as exc:
-                self._close_conn()
-                self._cm.__exit__(type(exc), exc, exc.__traceback__)
-                raise
-            return self.writer
-        if self.output:
+        elif self.output:
             binary = self.fmt in ("parquet", "xlsx")
             self._cm = atomic_write(self.output, "wb" if binary else "w", encoding=None if binary else "utf-8",
                                     newline=None if binary else "", exclusive=self.exclusive)
             stream = self._cm.__enter__()
-        else:
-            stream = sys.stdout
         try:
+            if self.fmt == "sqlite":
+                stream = self._conn = sqlite3.connect(tmp)
             scratch = None  # a Parquet file's scratch file beside it (not on a device: -o /dev/stdout)
             target, streamed = write_target(self.output) if self.fmt == "parquet" and self.output else (None, True)
             if not streamed:
@@ -2823,6 +2770,7 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
                                  bom=self.fmt == "csv" and bool(self.output), reviewed=self.reviewed,
                                  model=self.model, scratch=scratch)
         except BaseException as exc:
+            self._close_conn()
             if self._cm is not None:
                 _advised(self._cm.__exit__, type(exc), exc, exc.__traceback__)
             raise
@@ -2834,8 +2782,6 @@ class open_writer:  # noqa: N801 - used as a context manager, like open()
             self._conn = None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        import sqlite3
-
         try:
             if exc_type is None:
                 self.writer.close()
