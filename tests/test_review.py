@@ -3235,6 +3235,17 @@ def test_a_file_where_no_paragraph_can_be_flagged_is_refused_without_advice_that
                                   "already; nothing to review")
 
 
+def _decision_read_by(reader, tagged, p, cli_model, tmp_path):
+    """The decision ``reader`` (a review session, its ``--export``, or ``tagger tag`` reading the file back) gives
+    paragraph ``p`` of ``tagged`` with its journal."""
+    if reader == "tag":
+        out = tmp_path / "again.jsonl"
+        assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
+        return {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
+    with TaggedFile(tagged, queue=reader == "session") as store:
+        return store.row(p)["reviewed_labels"]
+
+
 @pytest.mark.parametrize("reader", ["session", "export", "tag"])
 def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli_model, tmp_path, caplog, reader):
     """A session decided p = elderly_care, later than a decision a script wrote into the file, then changed its mind
@@ -3247,14 +3258,7 @@ def test_a_conflict_names_the_journals_last_decision_the_one_applied(tagged, cli
         store.decide(p, ["elderly_care"], "ana")
         store.decide(p, [], "ana")
     with caplog.at_level("WARNING"):
-        if reader == "tag":
-            out = tmp_path / "again.jsonl"
-            assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
-            decided = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
-        else:
-            with TaggedFile(tagged, queue=reader == "session") as store:
-                decided = store.row(p)["reviewed_labels"]
-    assert decided == []
+        assert _decision_read_by(reader, tagged, p, cli_model, tmp_path) == []
     warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
     assert len(warned) == 1 and "1 review decision in .tagged.jsonl.review-journal.jsonl conflicts" in warned[0]
     assert f"{p} takes the journal's none by ana at " in warned[0], warned
@@ -3282,14 +3286,7 @@ def test_a_conflict_won_by_an_undo_names_the_decision_after_it_in_every_reader(t
         store.undo(p, "ana")
         store.decide(p, [], "ana")
     with caplog.at_level("WARNING"):
-        if reader == "tag":
-            out = tmp_path / "again.jsonl"
-            assert main(["-q", "tag", str(tagged), "-o", str(out), "--model", cli_model]) == 0
-            decided = {r["paragraph"]: r for r in _rows(out) if r.get("paragraph")}[p]["reviewed_labels"]
-        else:
-            with TaggedFile(tagged, queue=reader == "session") as store:
-                decided = store.row(p)["reviewed_labels"]
-    assert decided == []
+        assert _decision_read_by(reader, tagged, p, cli_model, tmp_path) == []
     warned = [r.getMessage() for r in caplog.records if "conflict" in r.getMessage()]
     assert len(warned) == 1 and f"{p} takes the journal's none by ana at " in warned[0], warned
     assert "later than the file's volunteer_work by excel at 2020-01-01T00:00:00+00:00" in warned[0]
