@@ -92,10 +92,11 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
 
 
 def refuse_after_signal() -> None:
-    """``tagger.common.atomic.commit_gate`` check: no output is committed after a Ctrl-C or SIGTERM whose exception
-    Python dropped (:attr:`Run.dropped`); the run unwinds at its commit, as it would have where the signal came.
-    (A signal whose exception was raised is the command's to handle: a review session saves its decisions.)"""
-    if Run.dropped is not None and not Run.committed:
+    """``tagger.common.atomic.commit_gate`` check: a command that declared its outputs (:func:`final_outputs`)
+    commits no file after a Ctrl-C or SIGTERM whose exception Python dropped (:attr:`Run.dropped`); the run unwinds
+    at its commit, as it would have where the signal came. A command that declared none commits as before: a review
+    session saves its decisions on Ctrl-C, as it does where the signal's exception was raised."""
+    if Run.dropped is not None and Run.outputs and not Run.committed:
         raise Terminated(Run.dropped.signum) if isinstance(Run.dropped, Terminated) else KeyboardInterrupt()
 
 
