@@ -894,6 +894,19 @@ def test_an_id_tagger_does_not_write_is_refused_saying_a_spreadsheet_made_it_a_t
     assert validate_record({**record, "id": "2:0"}, "row 1").id == "2:0"
     assert validate_record({**record, "id": "12:30"}, "row 1").id == "12:30"  # as tagger writes it: read
 
+@pytest.mark.parametrize("index, read", [("1" * 5000, True), ("0" + "1" * 5000, False), ("0", True), ("10", True)])
+def test_an_id_of_any_length_is_read_or_refused_by_how_its_index_is_written(index, read):
+    """The rule that refuses an index tagger does not write (2:00) turned the index into a number to compare it, and
+    an index of more than 4,300 digits (Python's limit for that) ended labels import in a bare ValueError traceback:
+    the index is judged as written, its length whatever."""
+    record = {"id": f"r1:{index}", "text": "段落。", "text_sha": text_sha("段落。"), "labels": "none"}
+    if read:
+        assert validate_record(record, "row 1").id == f"r1:{index}"
+    else:
+        with pytest.raises(LabelFileError, match="is not '<report>:<paragraph index>'"):
+            validate_record(record, "row 1")
+
+
 def test_text_with_a_lone_surrogate_is_refused():
     record = {"id": "r:1", "text": "段落\ud800。", "text_sha": "0123456789abcdef", "labels": "none"}
     with pytest.raises(LabelFileError, match="row 1: the text of r:1 holds a lone surrogate"):

@@ -5,6 +5,7 @@ import csv
 import itertools
 import json
 import logging
+import signal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -392,3 +393,36 @@ def test_a_signal_while_the_review_lock_is_taken_leaves_it_neither_held_nor_behi
     reports, stopped = signalled_at_each_line(
         read, lambda code: registers_exit(code) or code is read_back_streamed.__code__, check)
     assert reports == ["a", "b"] and stopped > 10 and not lock.exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_retag_stopped_by_a_signal_lets_its_inputs_review_lock_go_when_it_ends(cli_model, tmp_path, monkeypatch,
+                                                                                   signum):
+    """The CLI kept the exception a Ctrl-C or SIGTERM raised (to know it again were Python to drop it in a
+    finaliser), and with it every frame it unwound: the read-back's reports, which hold the input's review lock, lived
+    on after main() returned 143 — another session was refused, and the lock file stayed beside the input when the
+    process ended (the CLI left .first.jsonl.review-lock behind). The run keeps no such exception: the lock is let
+    go, its file gone, as main() returns."""
+    from tagger.apps import batch, outcome
+    from tagger.apps.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"r{n}", "text": f"党员志愿者第{n}次走进敬老院，为孤寡老人义务检查线路。"},
+                                      ensure_ascii=False) + "\n" for n in range(12)), encoding="utf-8")
+    first = tmp_path / "first.jsonl"
+    assert main(["-q", "tag", str(src), "-o", str(first), "--model", cli_model]) == 0
+    monkeypatch.setattr(tagged, "KEPT_BYTES", 0)  # read back in two passes: the second holds the lock as it reads
+    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
+    real_write = batch.Writer.write
+
+    def write_then_signal(self, chunk):
+        real_write(self, chunk)
+        handler(signum, None)  # as the signal's handler runs here
+
+    monkeypatch.setattr(batch.Writer, "write", write_then_signal)
+    code = main(["-q", "tag", str(first), "-o", str(tmp_path / "again.jsonl"), "--model", cli_model, "--chunk-size",
+                 "5"])  # stopped after its first 5 reports: the read-back holds the lock still
+    assert code == (143 if signum == signal.SIGTERM else 130)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.jsonl", "in.jsonl"]
+    with hold_review_lock(first, "x", stays=True, holder="a review session"):  # not held: a session may open it
+        pass

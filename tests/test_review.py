@@ -3429,3 +3429,38 @@ def test_the_page_undoes_a_decision_with_u(browser, tmp_path):
         _progress(page, "1 of 2 · 0 reviewed")
         assert [json.loads(line)["labels"] for line in server.app.store.journal.read_text("utf-8").splitlines()] == [
             ["elderly_care"], None, [], None]
+
+
+@pytest.mark.parametrize("saved_between", [True, False])
+def test_a_ctrl_c_python_dropped_in_a_finaliser_does_not_stop_the_session_saving(tagged, monkeypatch, capsys,
+                                                                                 saved_between):
+    """A Ctrl-C whose handler ran while Python was inside a finaliser (its exception dropped: the session goes on)
+    had every later save of the session refused by the commit gate meant for tagger tag's output: the page's save
+    raised KeyboardInterrupt (a save in the background: unhandled in its thread), and the save as the session stopped
+    said "stopped while writing the decisions into …" and ended 130, the decisions left in the journal. A session,
+    which declares no output, saves on Ctrl-C: the dropped one stops none of its saves."""
+    from tagger.apps import outcome, web
+
+    class Finalised:
+        def __del__(self):
+            outcome.on_sigint(signal.SIGINT, None)  # as the handler runs inside a finaliser: its exception is dropped
+
+    decided = None
+
+    def serve(self, *args, **kwargs):
+        nonlocal decided
+        store = self.app.store
+        Finalised()
+        assert outcome.Run.dropped is not None  # the CLI kept it
+        decided = store.queue[0]
+        store.decide(decided, ["volunteer_work"], "ana")
+        if saved_between:
+            store.flush()  # the page's "save"
+        raise KeyboardInterrupt  # the second Ctrl-C, acted on
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    assert "stopped while writing" not in err and "Traceback" not in err, err
+    assert [r["reviewed_labels"] for r in _rows(tagged) if r.get("paragraph") == decided] == [["volunteer_work"]]
+    assert not review_journal(tagged).exists()  # merged into the file

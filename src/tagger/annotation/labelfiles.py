@@ -221,7 +221,8 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
     doc, sep, index = pid.rpartition(":")
     # the index as tagger writes it: 2:00 is no id of its (a spreadsheet read the id 2:0 as a time and saved 2:00)
-    if not sep or not (index.isascii() and index.isdigit() and index == str(int(index))) or report_id_problem(doc):
+    written = index.isascii() and index.isdigit() and (index == "0" or not index.startswith("0"))  # as written
+    if not sep or not written or report_id_problem(doc):
         as_time = re.fullmatch(r"\d{1,2}:\d\d(?::\d\d)?", pid) is not None
         raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'"
                              + (" (a spreadsheet read the id as a time of day and saved it so: format the id column "

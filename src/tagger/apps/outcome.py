@@ -49,15 +49,14 @@ class Run:
     committed = False
     outputs: frozenset[str] = frozenset()  # the files whose commit completes the command
     code: int | None = None  # the exit code, once main() has it
-    signalled: BaseException | None = None  # what the last Ctrl-C or SIGTERM raised to unwind the run
     dropped: BaseException | None = None
-    """That exception where Python dropped it (raised while it ran a finaliser: ``__del__``, a weakref or gc
-    callback; :func:`unraisable_hook`): the run would go on to commit its output as if no signal had come;
-    :func:`refuse_after_signal` stops that commit."""
+    """What a Ctrl-C or SIGTERM raised where Python dropped it (its handler ran inside a finaliser: ``__del__``, a
+    weakref or gc callback; :func:`unraisable_hook`), without its traceback: the run would go on to commit its output
+    as if no signal had come; :func:`refuse_after_signal` stops that commit."""
 
     @classmethod
     def reset(cls) -> None:
-        cls.committed, cls.outputs, cls.code, cls.signalled, cls.dropped = False, frozenset(), None, None, None
+        cls.committed, cls.outputs, cls.code, cls.dropped = False, frozenset(), None, None
 
 
 def final_outputs(*paths: str | Path | None) -> None:
@@ -78,8 +77,7 @@ def on_sigterm(signum: int, frame: FrameType | None) -> None:
     if Run.committed:
         log.warning("%s after the output was written: the run is complete", Terminated(signum))
         return
-    Run.signalled = Terminated(signum)
-    raise Run.signalled
+    raise Terminated(signum)
 
 
 def on_sigint(signum: int, frame: FrameType | None) -> None:
@@ -87,25 +85,31 @@ def on_sigint(signum: int, frame: FrameType | None) -> None:
     if Run.committed:
         log.warning("interrupted after the output was written: the run is complete")
         return
-    Run.signalled = KeyboardInterrupt()
-    raise Run.signalled
+    raise KeyboardInterrupt
 
 
 def refuse_after_signal() -> None:
-    """``tagger.common.atomic.commit_gate`` check: no output is committed after a Ctrl-C or SIGTERM whose exception
-    Python dropped (:attr:`Run.dropped`); the run unwinds at its commit, as it would have where the signal came.
-    (A signal whose exception was raised is the command's to handle: a review session saves its decisions.)"""
-    if Run.dropped is not None and not Run.committed:
+    """``tagger.common.atomic.commit_gate`` check: a command that declared its outputs (:func:`final_outputs`)
+    commits no file after a Ctrl-C or SIGTERM whose exception Python dropped (:attr:`Run.dropped`); the run unwinds
+    at its commit, as it would have where the signal came. A command that declared none commits as before: a review
+    session saves its decisions on Ctrl-C, as it does where the signal's exception was raised."""
+    if Run.dropped is not None and Run.outputs and not Run.committed:
         raise Terminated(Run.dropped.signum) if isinstance(Run.dropped, Terminated) else KeyboardInterrupt()
 
 
 def unraisable_hook(previous: Callable[[Any], None]) -> Callable[[Any], None]:
-    """A ``sys.unraisablehook`` that keeps the handlers' own exception, dropped where Python cannot raise it (a
-    finaliser), as :attr:`Run.dropped` without a word (:func:`refuse_after_signal` acts on it); any other goes to
-    ``previous``."""
+    """A ``sys.unraisablehook`` that keeps the handlers' own exception (raised by :func:`on_sigterm` or
+    :func:`on_sigint`: its traceback ends there), dropped where Python cannot raise it (a finaliser), as
+    :attr:`Run.dropped` without a word (:func:`refuse_after_signal` acts on it); any other goes to ``previous``.
+    An exception raised is never kept: its traceback holds every frame it unwound, and what they hold (a file's
+    review lock) would outlive the run."""
     def hook(unraisable: Any) -> None:
-        if Run.signalled is not None and unraisable.exc_value is Run.signalled:
-            Run.dropped = Run.signalled
+        tb = unraisable.exc_traceback
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None and tb.tb_frame.f_code in (on_sigterm.__code__, on_sigint.__code__):
+            exc = unraisable.exc_value
+            Run.dropped = Terminated(exc.signum) if isinstance(exc, Terminated) else KeyboardInterrupt()
         else:
             previous(unraisable)
     return hook
