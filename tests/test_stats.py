@@ -1145,6 +1145,26 @@ def test_report_ids_a_spreadsheet_wrote_in_scientific_notation_are_refused_not_c
         assert "a spreadsheet saved the long number as '2.02405E+13' (scientific notation)" in err, err
 
 
+def test_paragraph_ids_a_spreadsheet_saved_as_times_are_refused_saying_so(tmp_path, capsys):
+    """A tagged CSV with numeric report ids re-saved by Excel: the ids 2:0 and 2:1 read as times and saved 2:00 and
+    2:01. stats and tag's read-back took them (the index 00 and 01), and only review --export refused them later,
+    while labels import refused them at once: one rule for a paragraph index (as tagger writes it), one hint."""
+    from tagger.apps.cli import main
+
+    rows = tagged_rows(summary=False)
+    for n, row in enumerate(rows):  # a review queue, as tag --review writes one
+        if row["report"] == "r1":
+            row["report"], row["paragraph"] = "2", f"2:{int(row['paragraph'].rpartition(':')[2]):02d}"
+        row["review"], row["review_rank"] = n == 1, 1 if n == 1 else None
+    src = write_tagged(tmp_path / "t.jsonl", rows)
+    for command in (["stats", str(src)], ["review", str(src), "--port", "0", "--no-evidence"]):
+        assert main(["-q", *command]) == 1
+        err = capsys.readouterr().err
+        assert "paragraph id '2:00' is not <report>:<index> of its report '2': a spreadsheet read the id as a time " \
+               "of day and saved it so: format the id column as text, or use the .xlsx file" in err, err
+        assert "Traceback" not in err
+
+
 def test_html_report_is_the_same_bytes_for_the_same_file(tmp_path, monkeypatch):
     """The page carried the clock time it was written at, so the same tagged file gave a different report
     every minute; every other output of stats (and of tag) is the same bytes for the same input."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.atomic import atomic_write
-from ..common.cells import guard_hash
+from ..common.cells import TIME_OF_DAY, TIME_OF_DAY_HINT, guard_hash, paragraph_index_written
 from ..common.locks import file_lock
 from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
@@ -221,12 +221,10 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
         raise LabelFileError(f"{where}: empty id; every row needs the id written by tagger suggest")
     doc, sep, index = pid.rpartition(":")
     # the index as tagger writes it: 2:00 is no id of its (a spreadsheet read the id 2:0 as a time and saved 2:00)
-    written = index.isascii() and index.isdigit() and (index == "0" or not index.startswith("0"))  # as written
-    if not sep or not written or report_id_problem(doc):
-        as_time = re.fullmatch(r"\d{1,2}:\d\d(?::\d\d)?", pid) is not None
+    if not sep or not paragraph_index_written(index) or report_id_problem(doc):
         raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'"
-                             + (" (a spreadsheet read the id as a time of day and saved it so: format the id column "
-                                "as text)" if as_time else "") + "; restore it from the file tagger suggest wrote")
+                             + (f" ({TIME_OF_DAY_HINT})" if TIME_OF_DAY.fullmatch(pid) else "")
+                             + "; restore it from the file tagger suggest wrote")
     report = cell("report")
     if report.startswith("'") and report[1:] == doc:
         report = report[1:]

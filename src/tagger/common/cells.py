@@ -22,10 +22,29 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing", "report_id_of"]
+__all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing", "report_id_of",
+           "paragraph_index_written", "TIME_OF_DAY", "TIME_OF_DAY_HINT"]
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
+
+
+def paragraph_index_written(index: str) -> bool:
+    """Whether ``index`` (a paragraph id's part after its last ``:``) is a paragraph index as tagger writes it: ASCII
+    digits, no leading 0 (``2:00`` is what a spreadsheet saves of the id ``2:0``, read as a time of day). Judged as
+    written, so an index of any length is judged.
+
+    Example:
+        >>> [paragraph_index_written(i) for i in ("0", "12", "00", "012", "１", "")]
+        [True, True, False, False, False, False]
+    """
+    return index.isascii() and index.isdigit() and (index == "0" or not index.startswith("0"))
+
+
+TIME_OF_DAY = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
+"""A paragraph id a spreadsheet read as a time of day and saved so (``2:0`` → ``2:00``)."""
+TIME_OF_DAY_HINT = ("a spreadsheet read the id as a time of day and saved it so: format the id column as text, or "
+                    "use the .xlsx file")
 
 
 def guard_cell(cell: str) -> str:

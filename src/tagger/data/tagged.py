@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import SQLITE_HEADER
-from ..common.cells import is_missing, unguard_cell, unguard_row
+from ..common.cells import TIME_OF_DAY, TIME_OF_DAY_HINT, is_missing, paragraph_index_written, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
                             csv_delimiter, csv_header, csv_lines_start, first_in_run, first_line_of, iter_json_lines,
                             json_start, load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
@@ -2729,9 +2729,11 @@ def paragraph_id_problem(pid: str, report: str) -> str | None:
         "paragraph id '20240501001234:0' is not <report>:<index> of i"
     """
     prefix, _, tail = pid.rpartition(":")
-    if prefix == report and tail.isascii() and tail.isdigit():
+    if prefix == report and paragraph_index_written(tail):
         return None
     said = f"paragraph id {pid!r} is not <report>:<index> of its report {report!r}"
+    if TIME_OF_DAY.fullmatch(pid):
+        return f"{said}: {TIME_OF_DAY_HINT}"
     if SCIENTIFIC_NUMBER.fullmatch(report.strip()):
         return (f"{said}: a spreadsheet saved the long number as {report!r} (scientific notation), and several reports "
                 "may now share it; format the report column as text (or the number format 0) and save the file "
