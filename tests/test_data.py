@@ -1230,3 +1230,22 @@ def test_devset_check_flags_a_body_paragraph_before_a_reports_first_row(tmp_path
     rows = [r for r in GAP_ROWS if r[1] != 0]  # the heading left out: d3:0 is text the manifest does not list
     status = check_devset(_dev_root(tmp_path, rows, {"d3": GAP_REPORT}))
     assert status.changed == ["d3:0 (not in the manifest: before its first paragraph, d3:1)"] and not status.ok
+
+
+@pytest.mark.parametrize("copy", ["供電公司青年志願者來到社區,為獨居老人上門檢查家用電器和線路。",  # traditional script
+                                  "供电公司青年志愿者来到社区，为独居老人上门检查家用电器和线路。",  # full-width comma
+                                  "供电公司青年志愿者来到 社区,为独居老人上门检查\u200b家用电器和线路。"])  # a space, a ZWSP
+def test_training_data_refuses_a_loose_text_labelled_two_ways_in_two_writings(project, copy):
+    """A paragraph written once in traditional script (or with a full-width comma, another space) and once in
+    simplified, labelled two ways, trained without a word: the model reads both as one text and learnt each label
+    half-way, although training refuses the same two rows written alike ("nothing could tell them apart")."""
+    text = "供电公司青年志愿者来到社区,为独居老人上门检查家用电器和线路。"
+    path = project / "labels" / "authored_mine.jsonl"
+    _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
+                  {"id": "mine2", "text": copy, "labels": []}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(project)
+    assert str(err.value).startswith(
+        f"authored paragraph 'mine1' ({path}:1) and authored paragraph 'mine2' ({path}:2) have the same text as the "
+        "model reads it (traditional or simplified script, full-width letters and white space aside) but different "
+        "labels (elderly_care;volunteer_work / none)"), str(err.value)

@@ -25,12 +25,14 @@ import numpy as np
 from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_label_table, text_lines
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, parse_label_cell, validate_labels
+from ..text.normalize import normalize_many
 from ..text.report import KINDS, read_report
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids"]
+__all__ = ["Example", "text_sha", "same_text", "load_seed_labels", "load_jsonl", "load_training_data",
+           "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real",
+           "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -82,6 +84,22 @@ def text_sha(text: str) -> str:
         (True, 16)
     """
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def same_text(a: str, b: str) -> str:
+    """How a message names two paragraphs that are one text as the model reads it
+    (:func:`~tagger.text.normalize.normalize_many`: the key of every check for one text labelled two ways).
+
+    Example:
+        >>> same_text("为老人检修线路。", " 为老人检修线路。")
+        'the same text'
+        >>> same_text("為老人檢修線路。", "为老人检修线路。")[:35]
+        'the same text as the model reads it'
+    """
+    if a.strip() == b.strip():
+        return "the same text"
+    return ("the same text as the model reads it (traditional or simplified script, full-width letters and white "
+            "space aside)")
 
 
 def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
@@ -288,19 +306,23 @@ def _check_label_conflicts(examples: list[Example], wheres: list[str]) -> None:
     """One text labelled two ways: refused where two paragraphs that sit in no report disagree (nothing tells them
     apart, and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where the
     labels differ only between a paragraph of a report and others (a continuation paragraph may take its label from
-    the story around it). ``wheres``: where each example's row is (``file:line``).
+    the story around it). One text is one text as the model reads it (:func:`~tagger.text.normalize.normalize_many`):
+    a copy in traditional script, with full-width letters or another run of white space is the same paragraph to it.
+    ``wheres``: where each example's row is (``file:line``).
 
     Raises:
         LabelFileError: naming both paragraphs, their rows and their labels.
     """
     groups: dict[str, list[tuple[Example, str | None, str]]] = {}
-    for ex, report, where in zip(examples, report_ids(examples), wheres):
-        groups.setdefault(text_sha(ex.text), []).append((ex, report, where))
+    norms = normalize_many([ex.text for ex in examples])
+    for ex, norm, report, where in zip(examples, norms, report_ids(examples), wheres):
+        groups.setdefault(norm, []).append((ex, report, where))
 
     def what(a: tuple[Example, str | None, str], b: tuple[Example, str | None, str]) -> str:
         (x, _, at_x), (y, _, at_y) = a, b
-        return (f"{x.source} paragraph {x.id!r} ({at_x}) and {y.source} paragraph {y.id!r} ({at_y}) have the same "
-                f"text but different labels ({';'.join(x.labels) or 'none'} / {';'.join(y.labels) or 'none'})")
+        return (f"{x.source} paragraph {x.id!r} ({at_x}) and {y.source} paragraph {y.id!r} ({at_y}) have "
+                f"{same_text(x.text, y.text)} but different labels ({';'.join(x.labels) or 'none'} / "
+                f"{';'.join(y.labels) or 'none'})")
 
     warned: list[str] = []
     for group in groups.values():
