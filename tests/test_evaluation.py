@@ -634,3 +634,19 @@ def test_evaluate_names_the_imported_reports_grouped_folds(caplog):
 class _Res(_NoResources):
     def __init__(self, examples):
         self.examples = examples
+
+
+def test_test_file_refuses_one_text_labelled_two_ways_in_two_writings(tmp_path):
+    """evaluate --test scored a file holding one paragraph in simplified script labelled elderly_care and its copy in
+    traditional script labelled none: the model reads both as one text, so one of the two was an error whatever it
+    did (the same two rows written alike are refused: "settle them, then score again")."""
+    from tagger.errors import InputError
+    from tagger.evaluation.run import _test_file_notes
+
+    examples = [Example("t:1", None, "供电所党员走进敬老院,为孤寡老人义务检查线路。", ("elderly_care",), "test"),
+                Example("t:2", None, "供電所黨員走進敬老院,為孤寡老人義務檢查線路。", (), "test")]
+    with pytest.raises(InputError, match=r"paragraphs 't:1' and 't:2' have the same text as the model reads it "
+                                         r"\(traditional or simplified script"):
+        _test_file_notes(tmp_path / "mine.jsonl", examples, None)
+    alike = [examples[0], Example("t:3", None, "供電所黨員走進敬老院,為孤寡老人義務檢查線路。", ("elderly_care",), "test")]
+    assert any("1 paragraph repeats another's text" in note for note in _test_file_notes("mine.jsonl", alike, None))

@@ -28,10 +28,11 @@ from .. import __version__
 from ..common.atomic import check_output_folder
 from ..common.terminal import counted, grouped
 from ..data.devset import check_devset, doc_info
-from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
+from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, same_text, text_sha
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
+from ..text.normalize import normalize_many
 from ..text.report import NO_LABEL_KINDS
 from ..training import Resources, git_commit, load_resources, train, training_hash
 from .cv import (SHIPPED, WITH_ENCODER, CVRun, Fold, System, cv_plan, default_systems, lodo_parts, make_folds,
@@ -440,14 +441,13 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
     """
     by_text: dict[str, Example] = {}
     repeated = 0
-    for ex in examples:
-        key = text_sha(ex.text)
+    for ex, key in zip(examples, normalize_many([ex.text for ex in examples])):  # one text as the model reads it
         first = by_text.setdefault(key, ex)
         if first is ex:
             continue
         if set(first.labels) != set(ex.labels):
-            raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have the same text but different "
-                             f"labels ({format_label_cell(first.labels) or NONE} / {format_label_cell(ex.labels) or NONE});"
+            raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have {same_text(first.text, ex.text)} "
+                             f"but different labels ({format_label_cell(first.labels) or NONE} / {format_label_cell(ex.labels) or NONE});"
                              " settle them, then score again (nothing was scored)")
         repeated += 1
     notes = []
