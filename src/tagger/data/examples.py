@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_label_table, text_lines
+from ..common.files import (LONE_SURROGATE, CsvRow, cells_beyond_header, iter_json_lines, parse_json_lines,
+                            read_label_table, text_lines)
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, parse_label_cell, validate_labels
 from ..text.normalize import normalize_many
@@ -141,9 +142,15 @@ def _seed_rows(labels_csv: str | Path, seeds_dir: str | Path) -> list[tuple[Exam
     examples = []
     rows, delimiter = _read_csv_rows(labels_csv)
     for line_no, where, row in rows:
+        extra = cells_beyond_header(row)  # a trailing comma gives only empty ones: read as the row
+        if extra:
+            raise LabelFileError(f"{where}: {len(extra)} cell(s) more than the header's columns "
+                                 f"({delimiter.join(SEED_COLUMNS)}); a cell holding the delimiter must be quoted "
+                                 '("a,b"); labels may be separated by ";"')
         pid = (row.get("id") or "").strip()
-        if not pid or None in row:
-            raise LabelFileError(f"{where}: malformed row (empty id or too many fields)")
+        if not pid:
+            raise LabelFileError(f"{where}: empty id; give the paragraph's id as train.py printed it "
+                                 "(<report>:<index>), or remove the row")
         if pid in seen:
             raise LabelFileError(f"{where}: duplicate row for paragraph {pid} (first at line {seen[pid]})")
         seen[pid] = line_no
