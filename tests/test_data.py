@@ -1286,3 +1286,22 @@ def test_a_lexicon_weight_written_with_a_decimal_comma_is_refused(tmp_path):
     assert str(err.value) == (f"{path}:3: 1 cell(s) more than the header's columns (term,label,weight): '5'; a cell "
                               'holding the delimiter must be quoted ("a,b"), and a weight is written with a point '
                               "(1.5, not 1,5)")
+
+
+@pytest.mark.parametrize("row, said", [
+    ({"labels": "elderly_care;volunteer_work"}, ': got the text "elderly_care;volunteer_work"; write ["elderly_care", '
+                                                '"volunteer_work"]'),
+    ({"lables": ["elderly_care"]}, ': the row has no "labels" (its keys: "id", "text", "lables"); write "labels": '
+                                   '[label ids] ([] for no label)'),
+    ({"labels": ["volunter_work"]}, "(an empty list [] for no label) (did you mean 'volunteer_work'?)"),
+    ({"labels": ["Elderly_Care"]}, "(an empty list [] for no label) (did you mean 'elderly_care'?)")])
+def test_a_hand_written_jsonl_row_with_wrong_labels_says_what_to_write(tmp_path, row, said):
+    """A row written by hand with its labels as a label cell ("elderly_care;volunteer_work"), under a misspelt key
+    ("lables") or with a misspelt id stopped train.py with '"labels" must be a list of label ids' or 'unknown label
+    id' alone: no word of what was wrong in the row or what to write (a CSV's label cell says 'did you mean')."""
+    path = tmp_path / "authored_mine.jsonl"
+    path.write_text(json.dumps({"id": "m1", "text": "供电所员工走进敬老院为老人检修电器。", **row}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(path)
+    assert str(err.value).startswith(f"{path}:1: ") and str(err.value).endswith(said), str(err.value)

@@ -25,7 +25,7 @@ import numpy as np
 from ..common.files import (LONE_SURROGATE, CsvRow, cells_beyond_header, iter_json_lines, parse_json_lines,
                             read_label_table, text_lines)
 from ..errors import InputError, LabelFileError, label_file_error
-from ..labels import LABELS, parse_label_cell, validate_labels
+from ..labels import LABELS, closest_label, parse_label_cell, validate_labels
 from ..text.normalize import normalize_many
 from ..text.report import KINDS, read_report
 
@@ -207,6 +207,31 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
 
+def _labels_hint(obj: dict) -> str:
+    """What to write for a JSONL row whose ``labels`` is no list of label ids: the list its label cell means (a label
+    cell written as text, ``"elderly_care;volunteer_work"``), or the keys it has when it has none (``"lables"``).
+
+    Example:
+        >>> _labels_hint({"text": "段落。", "labels": "elderly_care;volunteer_work"})
+        ': got the text "elderly_care;volunteer_work"; write ["elderly_care", "volunteer_work"]'
+        >>> _labels_hint({"text": "段落。", "lables": []})
+        ': the row has no "labels" (its keys: "text", "lables"); write "labels": [label ids] ([] for no label)'
+    """
+    if "labels" not in obj:
+        keys = ", ".join(json.dumps(k, ensure_ascii=False) for k in list(obj)[:8])
+        return f': the row has no "labels" (its keys: {keys}); write "labels": [label ids] ([] for no label)'
+    given = obj["labels"]
+    if isinstance(given, str):
+        try:
+            meant = parse_label_cell(given, "")
+        except ValueError:
+            meant = None
+        said = json.dumps(given, ensure_ascii=False)[:80]
+        return f"; got the text {said}" if meant is None else \
+            f": got the text {said}; write {json.dumps(list(meant), ensure_ascii=False)}"
+    return f", got {json.dumps(given, ensure_ascii=False)[:80]}"
+
+
 def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool = True,
                 text: str | None = None) -> list[tuple[Example, str]]:
     """:func:`load_jsonl`, each paragraph with where its line is (``file:line``, as messages name it)."""
@@ -231,11 +256,12 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
                                      "not valid Unicode text); fix or remove that character")
         labels = obj.get("labels", None if require_labels else [])
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty)")
+            raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty){_labels_hint(obj)}")
         try:
             labels = validate_labels(labels, where)
         except ValueError as exc:
-            raise LabelFileError(str(exc)) from None
+            close = next((closest_label(lab) for lab in labels if lab not in LABELS), None)
+            raise LabelFileError(f"{exc}{f' (did you mean {close!r}?)' if close else ''}") from None
         for key in ("id", "doc"):
             value = obj.get(key)
             if value is None:
