@@ -1708,3 +1708,34 @@ def test_the_settings_of_a_block_switched_off_are_not_checked():
         Tagger(lexicon=None, **off, **bad)._check_params()
         with pytest.raises(ValueError, match="|".join(bad)):
             Tagger(lexicon=None, **bad)._check_params()
+
+
+def test_clone_of_a_subclass_keeps_its_parameters_and_the_ones_it_passes_on():
+    """A subclass written as scikit-learn's own are (``def __init__(self, note="x", *, C=4.0)``, a positional
+    parameter) lost its parameter in get_params, and one that passes ``**kwargs`` on to Tagger's __init__ lost every
+    Tagger hyperparameter: ``clone`` (a GridSearchCV's every fit) trained its copy with C=4.0 where C=1.0 was set,
+    and set_params(C=...) was refused. get_params reads them all; ``*args``, which clone cannot pass, is refused as
+    scikit-learn refuses it."""
+    from sklearn.base import clone
+
+    class Noted(Tagger):
+        def __init__(self, *, note: str = "x", **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.note = note
+
+    class Placed(Tagger):
+        def __init__(self, note: str = "x", *, C: float = 4.0) -> None:
+            super().__init__(C=C, use_lexicon=False)
+            self.note = note
+
+    copy = clone(Noted(C=1.0, use_lexicon=False, note="y"))
+    assert (copy.C, copy.use_lexicon, copy.note) == (1.0, False, "y")
+    assert copy.set_params(C=2.0).C == 2.0 and repr(copy) == "Noted(note='y', C=2.0, use_lexicon=False)"
+    assert clone(Placed("z", C=2.0)).get_params() == {"note": "z", "C": 2.0}
+
+    class Spread(Tagger):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(**kwargs)
+
+    with pytest.raises(RuntimeError, match=r"Spread.__init__ takes \*args"):
+        Spread().get_params()
