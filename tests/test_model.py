@@ -743,14 +743,18 @@ def test_only_which_paragraphs_share_an_id_decides_their_context(context_model, 
     (lambda t: t.fit(["a。", "b。"], np.zeros((2, 5)), groups=["g"]), ValueError,
      r"groups must give one entry per paragraph \(2\), got 1"),
     (lambda t: t.set_params(user_words="孤寡老人").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
-     "user_words must be a list or tuple of words, got str"),
+     r"user_words must be a list or tuple of words, got str; pass a list of words, e.g. \['孤寡老人'\]"),
+    (lambda t: t.set_params(user_words="labels/userdict.txt").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     re.escape("got str ('labels/userdict.txt'): a user dictionary file is read first, user_words=load_user_dict(path)"
+               " (from tagger.text.segment import load_user_dict)")),
     (lambda t: t.set_params(user_words=(w for w in ["孤寡老人"])).fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
      "user_words must be a list or tuple of words, got generator"),
 ])
 def test_fit_arguments_are_checked_with_clear_messages(resources, call, error, message):
     """Review B: an empty X failed inside numpy ("zero-size array"), groups of another length were taken
     (and all but ignored), a str was trained on as its characters, and user_words given as a generator
-    was used up by the first segmentation (the rest of fit segmented without the user words)."""
+    was used up by the first segmentation (the rest of fit segmented without the user words). A path given for
+    user_words (as for lexicon, which says how to load it) said only "got str": it says how to read the file."""
     with pytest.raises(error, match=message):
         call(Tagger(lexicon=resources.lexicon))
 
