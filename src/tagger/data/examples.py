@@ -17,6 +17,7 @@ import io
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from ..text.report import KINDS, read_report
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Example", "text_sha", "same_text", "load_seed_labels", "load_jsonl", "load_training_data",
+__all__ = ["Example", "text_sha", "text_keys", "same_text", "load_seed_labels", "load_jsonl", "load_training_data",
            "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real",
            "report_ids"]
 
@@ -85,6 +86,18 @@ def text_sha(text: str) -> str:
         (True, 16)
     """
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def text_keys(examples: Sequence[Example]) -> list[str]:
+    """Each paragraph's text as the model reads it (:func:`~tagger.text.normalize.normalize_many`): one key for the
+    copies it cannot tell apart (another script, full-width letters, other white space), what every check for "the
+    same text" of labelled paragraphs compares (one text labelled two ways; a test paragraph the model trained on).
+
+    Example:
+        >>> text_keys([Example("a", None, "為老人檢修線路。", ()), Example("b", None, " 为老人检修线路。", ())])
+        ['为老人检修线路。', '为老人检修线路。']
+    """
+    return normalize_many([ex.text for ex in examples])
 
 
 def same_text(a: str, b: str) -> str:
@@ -347,8 +360,7 @@ def _check_label_conflicts(examples: list[Example], wheres: list[str]) -> None:
         LabelFileError: naming both paragraphs, their rows and their labels.
     """
     groups: dict[str, list[tuple[Example, str | None, str]]] = {}
-    norms = normalize_many([ex.text for ex in examples])
-    for ex, norm, report, where in zip(examples, norms, report_ids(examples), wheres):
+    for ex, norm, report, where in zip(examples, text_keys(examples), report_ids(examples), wheres):
         groups.setdefault(norm, []).append((ex, report, where))
 
     def what(a: tuple[Example, str | None, str], b: tuple[Example, str | None, str]) -> str:
