@@ -831,7 +831,7 @@ def test_a_seed_label_row_is_named_by_the_line_it_starts_on(project, head_breaks
                                                   encoding="utf-8", newline="")
     line = 1 + head_breaks + blanks + 1 + blanks + 1
     sheet = f" (row {line - head_breaks} in a spreadsheet)" if head_breaks else ""  # the header's breaks are no rows
-    with pytest.raises(LabelFileError, match=re.escape(f"seeds.csv:{line}{sheet}: malformed row (empty id or too ")):
+    with pytest.raises(LabelFileError, match=re.escape(f"seeds.csv:{line}{sheet}: 1 cell(s) more than the header's ")):
         _load(project)
 
 
@@ -1230,3 +1230,78 @@ def test_devset_check_flags_a_body_paragraph_before_a_reports_first_row(tmp_path
     rows = [r for r in GAP_ROWS if r[1] != 0]  # the heading left out: d3:0 is text the manifest does not list
     status = check_devset(_dev_root(tmp_path, rows, {"d3": GAP_REPORT}))
     assert status.changed == ["d3:0 (not in the manifest: before its first paragraph, d3:1)"] and not status.ok
+
+
+@pytest.mark.parametrize("copy", ["供電公司青年志願者來到社區,為獨居老人上門檢查家用電器和線路。",  # traditional script
+                                  "供电公司青年志愿者来到社区，为独居老人上门检查家用电器和线路。",  # full-width comma
+                                  "供电公司青年志愿者来到 社区,为独居老人上门检查\u200b家用电器和线路。"])  # a space, a ZWSP
+def test_training_data_refuses_a_loose_text_labelled_two_ways_in_two_writings(project, copy):
+    """A paragraph written once in traditional script (or with a full-width comma, another space) and once in
+    simplified, labelled two ways, trained without a word: the model reads both as one text and learnt each label
+    half-way, although training refuses the same two rows written alike ("nothing could tell them apart")."""
+    text = "供电公司青年志愿者来到社区,为独居老人上门检查家用电器和线路。"
+    path = project / "labels" / "authored_mine.jsonl"
+    _jsonl(path, [{"id": "mine1", "text": text, "labels": ["elderly_care", "volunteer_work"]},
+                  {"id": "mine2", "text": copy, "labels": []}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(project)
+    assert str(err.value).startswith(
+        f"authored paragraph 'mine1' ({path}:1) and authored paragraph 'mine2' ({path}:2) have the same text as the "
+        "model reads it (traditional or simplified script, full-width letters and white space aside) but different "
+        "labels (elderly_care;volunteer_work / none)"), str(err.value)
+
+
+def test_seed_labels_read_a_row_with_a_trailing_comma_and_name_a_shifted_one(project):
+    """A comma typed after a row's last cell (or the empty cells a spreadsheet leaves right of the table) stopped
+    train.py with "malformed row (empty id or too many fields)", saying nothing of what to do, while labels import
+    and the dev set's CSVs read such a row as it is. Empty cells beyond the header are read so; a cell that holds
+    something (an unquoted comma moved the cells) is refused saying to quote it; an empty id says what to give."""
+    rows = _rows(project)
+    before = load_seed_labels(project / "labels" / "seeds.csv", project / "seeds")
+    _write(project, [rows[0], *[[*row, ""] for row in rows[1:3]], [*rows[3], "", " "], *rows[4:]])
+    assert load_seed_labels(project / "labels" / "seeds.csv", project / "seeds") == before
+    _write(project, [rows[0], rows[1], [*rows[2], "volunteer_work"], *rows[3:]])
+    with pytest.raises(LabelFileError) as err:
+        load_seed_labels(project / "labels" / "seeds.csv", project / "seeds")
+    assert str(err.value) == (f"{project / 'labels' / 'seeds.csv'}:3: 1 cell(s) more than the header's columns "
+                              "(id,text_sha,labels,kind,text); a cell holding the delimiter must be quoted (\"a,b\"); "
+                              "labels may be separated by \";\"")
+    _write(project, [rows[0], rows[1], ["", *rows[2][1:]], *rows[3:]])
+    with pytest.raises(LabelFileError, match=r"seeds.csv:3: empty id; give the paragraph's id as train.py printed it"):
+        load_seed_labels(project / "labels" / "seeds.csv", project / "seeds")
+
+
+def test_a_lexicon_weight_written_with_a_decimal_comma_is_refused(tmp_path):
+    """``加装电梯,elevator_power_hookup,1,5`` (1.5 typed with a decimal comma) was read as the weight 1, the cell ``5``
+    beyond the header dropped without a word (so was any cell there). Such a row is refused naming its line and
+    what to write; empty cells beyond the header (a trailing comma) are read as the row, as in every label CSV."""
+    from tagger.features.lexicon import load_lexicon
+
+    path = tmp_path / "lexicon.csv"
+    path.write_text("term,label,weight\n志愿者,volunteer_work,\n加装电梯,elevator_power_hookup,1.5,\n", encoding="utf-8")
+    assert load_lexicon(path).entries == (("志愿者", "volunteer_work", 1.0), ("加装电梯", "elevator_power_hookup", 1.5))
+    path.write_text("term,label,weight\n志愿者,volunteer_work,1\n加装电梯,elevator_power_hookup,1,5\n", encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        load_lexicon(path)
+    assert str(err.value) == (f"{path}:3: 1 cell(s) more than the header's columns (term,label,weight): '5'; a cell "
+                              'holding the delimiter must be quoted ("a,b"), and a weight is written with a point '
+                              "(1.5, not 1,5)")
+
+
+@pytest.mark.parametrize("row, said", [
+    ({"labels": "elderly_care;volunteer_work"}, ': got the text "elderly_care;volunteer_work"; write ["elderly_care", '
+                                                '"volunteer_work"]'),
+    ({"lables": ["elderly_care"]}, ': the row has no "labels" (its keys: "id", "text", "lables"); write "labels": '
+                                   '[label ids] ([] for no label)'),
+    ({"labels": ["volunter_work"]}, "(an empty list [] for no label) (did you mean 'volunteer_work'?)"),
+    ({"labels": ["Elderly_Care"]}, "(an empty list [] for no label) (did you mean 'elderly_care'?)")])
+def test_a_hand_written_jsonl_row_with_wrong_labels_says_what_to_write(tmp_path, row, said):
+    """A row written by hand with its labels as a label cell ("elderly_care;volunteer_work"), under a misspelt key
+    ("lables") or with a misspelt id stopped train.py with '"labels" must be a list of label ids' or 'unknown label
+    id' alone: no word of what was wrong in the row or what to write (a CSV's label cell says 'did you mean')."""
+    path = tmp_path / "authored_mine.jsonl"
+    path.write_text(json.dumps({"id": "m1", "text": "供电所员工走进敬老院为老人检修电器。", **row}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(path)
+    assert str(err.value).startswith(f"{path}:1: ") and str(err.value).endswith(said), str(err.value)

@@ -634,3 +634,34 @@ def test_evaluate_names_the_imported_reports_grouped_folds(caplog):
 class _Res(_NoResources):
     def __init__(self, examples):
         self.examples = examples
+
+
+def test_test_file_refuses_one_text_labelled_two_ways_in_two_writings(tmp_path):
+    """evaluate --test scored a file holding one paragraph in simplified script labelled elderly_care and its copy in
+    traditional script labelled none: the model reads both as one text, so one of the two was an error whatever it
+    did (the same two rows written alike are refused: "settle them, then score again")."""
+    from tagger.errors import InputError
+    from tagger.evaluation.run import _test_file_notes
+
+    examples = [Example("t:1", None, "供电所党员走进敬老院,为孤寡老人义务检查线路。", ("elderly_care",), "test"),
+                Example("t:2", None, "供電所黨員走進敬老院,為孤寡老人義務檢查線路。", (), "test")]
+    with pytest.raises(InputError, match=r"paragraphs 't:1' and 't:2' have the same text as the model reads it "
+                                         r"\(traditional or simplified script"):
+        _test_file_notes(tmp_path / "mine.jsonl", examples, None)
+    alike = [examples[0], Example("t:3", None, "供電所黨員走進敬老院,為孤寡老人義務檢查線路。", ("elderly_care",), "test")]
+    assert any("1 paragraph repeats another's text" in note for note in _test_file_notes("mine.jsonl", alike, None))
+
+
+def test_test_file_finds_the_training_paragraphs_in_another_writing(root):
+    """A test file holding a seed paragraph with a full-width comma and a zero-width space (as a copy from a web page
+    or a chat gives it) was reported as no paragraph of the training data: its scores read as a fair test although
+    the model reads it as the paragraph it was trained on. The paragraphs are matched as the model reads them."""
+    from tagger.data.examples import load_seed_labels
+    from tagger.evaluation.run import _test_file_notes
+
+    seed = next(e for e in load_seed_labels(root / "labels" / "seeds.csv", root / "seeds") if "," in e.text)
+    copy = seed.text[0] + "\u200b" + seed.text[1:].replace(",", "，")
+    assert copy != seed.text
+    examples = [Example("t:1", None, copy, seed.labels, "test"), Example("t:2", None, "公司召开党委会议。", (), "test")]
+    notes = _test_file_notes(root / "mine.jsonl", examples, root)
+    assert any(note.startswith("**1 of 2 paragraphs is in this checkout's training data**") for note in notes), notes

@@ -2588,3 +2588,17 @@ def test_with_time_stamps_on_some_decisions_the_one_kept_is_the_one_named():
     chosen = latest(people)
     assert [x.labels for x in chosen.annotations] == [("volunteer_work",)] and chosen.conflicts == []
     assert chosen.agreed == 1
+
+
+def test_a_test_csv_row_with_a_trailing_comma_is_read(tmp_path):
+    """evaluate --test refused a CSV of one's own whose rows end in a comma ("more cells than the header has columns
+    (cells with commas must be quoted)": no cell held a comma), which labels import reads. Empty cells beyond the
+    header are read as the row; one that holds something is still refused."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,labels\n供电所员工走进敬老院为老人检修电器。,elderly_care,\n公司召开党委会议。,none,,\n",
+                    encoding="utf-8")
+    assert [(e.text, e.labels) for e in load_test_file(path)] == [
+        ("供电所员工走进敬老院为老人检修电器。", ("elderly_care",)), ("公司召开党委会议。", ())]
+    path.write_text("text,labels\n供电所员工走进敬老院为老人检修电器。,elderly_care,volunteer_work\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"mine.csv:2: more cells than the header has columns"):
+        load_test_file(path)

@@ -743,14 +743,18 @@ def test_only_which_paragraphs_share_an_id_decides_their_context(context_model, 
     (lambda t: t.fit(["a。", "b。"], np.zeros((2, 5)), groups=["g"]), ValueError,
      r"groups must give one entry per paragraph \(2\), got 1"),
     (lambda t: t.set_params(user_words="孤寡老人").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
-     "user_words must be a list or tuple of words, got str"),
+     r"user_words must be a list or tuple of words, got str; pass a list of words, e.g. \['孤寡老人'\]"),
+    (lambda t: t.set_params(user_words="labels/userdict.txt").fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
+     re.escape("got str ('labels/userdict.txt'): a user dictionary file is read first, user_words=load_user_dict(path)"
+               " (from tagger.text.segment import load_user_dict)")),
     (lambda t: t.set_params(user_words=(w for w in ["孤寡老人"])).fit(["a。", "b。"], np.zeros((2, 5))), TypeError,
      "user_words must be a list or tuple of words, got generator"),
 ])
 def test_fit_arguments_are_checked_with_clear_messages(resources, call, error, message):
     """Review B: an empty X failed inside numpy ("zero-size array"), groups of another length were taken
     (and all but ignored), a str was trained on as its characters, and user_words given as a generator
-    was used up by the first segmentation (the rest of fit segmented without the user words)."""
+    was used up by the first segmentation (the rest of fit segmented without the user words). A path given for
+    user_words (as for lexicon, which says how to load it) said only "got str": it says how to read the file."""
     with pytest.raises(error, match=message):
         call(Tagger(lexicon=resources.lexicon))
 
@@ -1708,3 +1712,34 @@ def test_the_settings_of_a_block_switched_off_are_not_checked():
         Tagger(lexicon=None, **off, **bad)._check_params()
         with pytest.raises(ValueError, match="|".join(bad)):
             Tagger(lexicon=None, **bad)._check_params()
+
+
+def test_clone_of_a_subclass_keeps_its_parameters_and_the_ones_it_passes_on():
+    """A subclass written as scikit-learn's own are (``def __init__(self, note="x", *, C=4.0)``, a positional
+    parameter) lost its parameter in get_params, and one that passes ``**kwargs`` on to Tagger's __init__ lost every
+    Tagger hyperparameter: ``clone`` (a GridSearchCV's every fit) trained its copy with C=4.0 where C=1.0 was set,
+    and set_params(C=...) was refused. get_params reads them all; ``*args``, which clone cannot pass, is refused as
+    scikit-learn refuses it."""
+    from sklearn.base import clone
+
+    class Noted(Tagger):
+        def __init__(self, *, note: str = "x", **kwargs) -> None:
+            super().__init__(**kwargs)
+            self.note = note
+
+    class Placed(Tagger):
+        def __init__(self, note: str = "x", *, C: float = 4.0) -> None:
+            super().__init__(C=C, use_lexicon=False)
+            self.note = note
+
+    copy = clone(Noted(C=1.0, use_lexicon=False, note="y"))
+    assert (copy.C, copy.use_lexicon, copy.note) == (1.0, False, "y")
+    assert copy.set_params(C=2.0).C == 2.0 and repr(copy) == "Noted(note='y', C=2.0, use_lexicon=False)"
+    assert clone(Placed("z", C=2.0)).get_params() == {"note": "z", "C": 2.0}
+
+    class Spread(Tagger):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(**kwargs)
+
+    with pytest.raises(RuntimeError, match=r"Spread.__init__ takes \*args"):
+        Spread().get_params()

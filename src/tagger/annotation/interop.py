@@ -82,8 +82,9 @@ from xml.sax.saxutils import quoteattr
 
 from ..common.atomic import refuse_an_input
 from ..common.cells import is_missing, unguard_cell
-from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, check_header, csv_text_start, json_start,
-                            load_json, parse_json_lines, quote_after_space_hint, read_text_file, strict_rows,
+from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, cells_beyond_header, check_header,
+                            csv_text_start, json_start, load_json, parse_json_lines, quote_after_space_hint,
+                            read_text_file, strict_rows,
                             jsonl_line, text_lines, universal_newlines)  # jsonl_line: re-exported
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
@@ -1481,10 +1482,12 @@ def _csv_rows(text: str, path: Path, errors: list[tuple[int, str]]) -> list[_Tab
     reader = CsvDictRows(lines, names, delimiter, spaced, start=header_lines)
     for row in strict_rows(reader, path, error=LabelFileError):
         where = reader.where(path)
-        if None in row:
+        if cells_beyond_header(row):  # a trailing comma gives only empty ones: read as the row
             errors.append((reader.row_line, f"{where}: more cells than the header has columns (cells with commas "
                                              f"must be quoted){quote_after_space_hint(row)}"))
-        elif any((v or "").strip() for v in row.values()):
+            continue
+        row.pop(None, None)
+        if any((v or "").strip() for v in row.values()):
             records.append(_TableRow(reader.row_line, reader.sheet_row, where, row))
     return records
 

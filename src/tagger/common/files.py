@@ -54,7 +54,7 @@ __all__ = ["NO_SUCH_FILE", "NO_SUCH_FILE_OR_FOLDER", "no_such", "EMPTY_FILE",
            "iter_json_blocks",
            "JsonBlock", "parse_json_lines", "load_json", "JsonProblem", "json_start", "JSON_BLANK",
            "guess_encoding", "warnings_once", "first_in_run", "note_once", "retold", "csv_delimiter",
-           "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "file_name_text",
+           "csv_header", "CsvHeader", "csv_rows", "CsvDictRows", "quote_after_space_hint", "cells_beyond_header", "file_name_text",
            "first_line_of", "csv_text_delimiter", "csv_problem", "CsvRowError", "sheet_row_note", "read_csv_table",
            "CsvTable", "CsvRow", "csv_text_start", "csv_lines_start", "CsvStart", "strict_rows", "read_label_table",
            "csv_text_lines",
@@ -2814,6 +2814,21 @@ class _SpacedRows(_Counted):
             raise StopIteration
         self._ends(source.count)
         return cells
+
+
+def cells_beyond_header(row: dict) -> list[str]:
+    """The cells of a :class:`CsvDictRows` row beyond its header's columns (under ``None``) that hold something: a
+    trailing delimiter (``…,none,``: typed by hand, or left by a spreadsheet) gives only empty ones, and the row reads
+    as it would without it; a cell that holds something is an unquoted delimiter's doing (its cells moved), never
+    read shifted.
+
+    Example:
+        >>> cells_beyond_header({"id": "1", "labels": "none", None: ["", " "]}), cells_beyond_header({"id": "1"})
+        ([], [])
+        >>> cells_beyond_header({"id": "1", "labels": "elderly_care", None: ["volunteer_work"]})
+        ['volunteer_work']
+    """
+    return [cell for cell in row.get(None) or () if isinstance(cell, str) and cell.strip()]
 
 
 def quote_after_space_hint(row: dict) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.files import CsvRow, read_label_table
+from ..common.files import CsvRow, cells_beyond_header, read_label_table
 from ..common.terminal import counted, grouped
 from ..errors import LabelFileError
 from ..labels import LABELS, parse_label_cell
@@ -90,7 +90,7 @@ def read_dev_csv(path: str | Path, columns: Sequence[str]) -> list[CsvRow]:
 
     rows = [row for row in read_label_table(path, check=check).rows if not _blank(row.cells)]
     for row in rows:
-        extra = [cell for cell in row.cells.get(None) or () if cell.strip()]
+        extra = cells_beyond_header(row.cells)
         if extra:  # an unquoted comma in a cell (labels "a,b") moved the cells after it: never read them shifted
             raise LabelFileError(f"{row.where}: {counted(len(extra), 'cell')} more than the header's columns; a cell "
                                  'holding the delimiter must be quoted ("a,b"); labels may be separated by ";"')

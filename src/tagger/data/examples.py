@@ -17,20 +17,24 @@ import io
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..common.files import LONE_SURROGATE, CsvRow, iter_json_lines, parse_json_lines, read_label_table, text_lines
+from ..common.files import (LONE_SURROGATE, CsvRow, cells_beyond_header, iter_json_lines, parse_json_lines,
+                            read_label_table, text_lines)
 from ..errors import InputError, LabelFileError, label_file_error
-from ..labels import LABELS, parse_label_cell, validate_labels
+from ..labels import LABELS, closest_label, parse_label_cell, validate_labels
+from ..text.normalize import normalize_many
 from ..text.report import KINDS, read_report
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Example", "text_sha", "load_seed_labels", "load_jsonl", "load_training_data", "label_matrix",
-           "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids"]
+__all__ = ["Example", "text_sha", "text_keys", "same_text", "load_seed_labels", "load_jsonl", "load_training_data",
+           "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real",
+           "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -84,6 +88,34 @@ def text_sha(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
+def text_keys(examples: Sequence[Example]) -> list[str]:
+    """Each paragraph's text as the model reads it (:func:`~tagger.text.normalize.normalize_many`): one key for the
+    copies it cannot tell apart (another script, full-width letters, other white space), what every check for "the
+    same text" of labelled paragraphs compares (one text labelled two ways; a test paragraph the model trained on).
+
+    Example:
+        >>> text_keys([Example("a", None, "為老人檢修線路。", ()), Example("b", None, " 为老人检修线路。", ())])
+        ['为老人检修线路。', '为老人检修线路。']
+    """
+    return normalize_many([ex.text for ex in examples])
+
+
+def same_text(a: str, b: str) -> str:
+    """How a message names two paragraphs that are one text as the model reads it
+    (:func:`~tagger.text.normalize.normalize_many`: the key of every check for one text labelled two ways).
+
+    Example:
+        >>> same_text("为老人检修线路。", " 为老人检修线路。")
+        'the same text'
+        >>> same_text("為老人檢修線路。", "为老人检修线路。")[:35]
+        'the same text as the model reads it'
+    """
+    if a.strip() == b.strip():
+        return "the same text"
+    return ("the same text as the model reads it (traditional or simplified script, full-width letters and white "
+            "space aside)")
+
+
 def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
     """The rows of a seed label CSV, each with the file line it starts on, and its delimiter (as a spreadsheet
     saved it)."""
@@ -123,9 +155,15 @@ def _seed_rows(labels_csv: str | Path, seeds_dir: str | Path) -> list[tuple[Exam
     examples = []
     rows, delimiter = _read_csv_rows(labels_csv)
     for line_no, where, row in rows:
+        extra = cells_beyond_header(row)  # a trailing comma gives only empty ones: read as the row
+        if extra:
+            raise LabelFileError(f"{where}: {len(extra)} cell(s) more than the header's columns "
+                                 f"({delimiter.join(SEED_COLUMNS)}); a cell holding the delimiter must be quoted "
+                                 '("a,b"); labels may be separated by ";"')
         pid = (row.get("id") or "").strip()
-        if not pid or None in row:
-            raise LabelFileError(f"{where}: malformed row (empty id or too many fields)")
+        if not pid:
+            raise LabelFileError(f"{where}: empty id; give the paragraph's id as train.py printed it "
+                                 "(<report>:<index>), or remove the row")
         if pid in seen:
             raise LabelFileError(f"{where}: duplicate row for paragraph {pid} (first at line {seen[pid]})")
         seen[pid] = line_no
@@ -182,6 +220,31 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
 
+def _labels_hint(obj: dict) -> str:
+    """What to write for a JSONL row whose ``labels`` is no list of label ids: the list its label cell means (a label
+    cell written as text, ``"elderly_care;volunteer_work"``), or the keys it has when it has none (``"lables"``).
+
+    Example:
+        >>> _labels_hint({"text": "段落。", "labels": "elderly_care;volunteer_work"})
+        ': got the text "elderly_care;volunteer_work"; write ["elderly_care", "volunteer_work"]'
+        >>> _labels_hint({"text": "段落。", "lables": []})
+        ': the row has no "labels" (its keys: "text", "lables"); write "labels": [label ids] ([] for no label)'
+    """
+    if "labels" not in obj:
+        keys = ", ".join(json.dumps(k, ensure_ascii=False) for k in list(obj)[:8])
+        return f': the row has no "labels" (its keys: {keys}); write "labels": [label ids] ([] for no label)'
+    given = obj["labels"]
+    if isinstance(given, str):
+        try:
+            meant = parse_label_cell(given, "")
+        except ValueError:
+            meant = None
+        said = json.dumps(given, ensure_ascii=False)[:80]
+        return f"; got the text {said}" if meant is None else \
+            f": got the text {said}; write {json.dumps(list(meant), ensure_ascii=False)}"
+    return f", got {json.dumps(given, ensure_ascii=False)[:80]}"
+
+
 def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool = True,
                 text: str | None = None) -> list[tuple[Example, str]]:
     """:func:`load_jsonl`, each paragraph with where its line is (``file:line``, as messages name it)."""
@@ -206,11 +269,12 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
                                      "not valid Unicode text); fix or remove that character")
         labels = obj.get("labels", None if require_labels else [])
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty)")
+            raise LabelFileError(f"{where}: \"labels\" must be a list of label ids (may be empty){_labels_hint(obj)}")
         try:
             labels = validate_labels(labels, where)
         except ValueError as exc:
-            raise LabelFileError(str(exc)) from None
+            close = next((closest_label(lab) for lab in labels if lab not in LABELS), None)
+            raise LabelFileError(f"{exc}{f' (did you mean {close!r}?)' if close else ''}") from None
         for key in ("id", "doc"):
             value = obj.get(key)
             if value is None:
@@ -288,19 +352,22 @@ def _check_label_conflicts(examples: list[Example], wheres: list[str]) -> None:
     """One text labelled two ways: refused where two paragraphs that sit in no report disagree (nothing tells them
     apart, and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where the
     labels differ only between a paragraph of a report and others (a continuation paragraph may take its label from
-    the story around it). ``wheres``: where each example's row is (``file:line``).
+    the story around it). One text is one text as the model reads it (:func:`~tagger.text.normalize.normalize_many`):
+    a copy in traditional script, with full-width letters or another run of white space is the same paragraph to it.
+    ``wheres``: where each example's row is (``file:line``).
 
     Raises:
         LabelFileError: naming both paragraphs, their rows and their labels.
     """
     groups: dict[str, list[tuple[Example, str | None, str]]] = {}
-    for ex, report, where in zip(examples, report_ids(examples), wheres):
-        groups.setdefault(text_sha(ex.text), []).append((ex, report, where))
+    for ex, norm, report, where in zip(examples, text_keys(examples), report_ids(examples), wheres):
+        groups.setdefault(norm, []).append((ex, report, where))
 
     def what(a: tuple[Example, str | None, str], b: tuple[Example, str | None, str]) -> str:
         (x, _, at_x), (y, _, at_y) = a, b
-        return (f"{x.source} paragraph {x.id!r} ({at_x}) and {y.source} paragraph {y.id!r} ({at_y}) have the same "
-                f"text but different labels ({';'.join(x.labels) or 'none'} / {';'.join(y.labels) or 'none'})")
+        return (f"{x.source} paragraph {x.id!r} ({at_x}) and {y.source} paragraph {y.id!r} ({at_y}) have "
+                f"{same_text(x.text, y.text)} but different labels ({';'.join(x.labels) or 'none'} / "
+                f"{';'.join(y.labels) or 'none'})")
 
     warned: list[str] = []
     for group in groups.values():

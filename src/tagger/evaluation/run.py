@@ -28,7 +28,7 @@ from .. import __version__
 from ..common.atomic import check_output_folder
 from ..common.terminal import counted, grouped
 from ..data.devset import check_devset, doc_info
-from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, text_sha
+from ..data.examples import REVIEWED_SOURCE, Example, is_real, label_matrix, report_ids, same_text, text_keys
 from ..errors import InputError, TaggerError
 from ..labels import LABELS, NONE, format_label_cell
 from ..model.persistence import library_versions
@@ -382,7 +382,7 @@ more imports than this since such a model was trained cannot be told apart ("can
 
 
 def _seen_by_model(resources: Resources, examples: list[Example], model) -> tuple[set[str], str] | None:
-    """Which paragraphs of ``examples`` (their :func:`~tagger.data.examples.text_sha`) ``model`` was trained on, and
+    """Which paragraphs of ``examples`` (their :func:`~tagger.data.examples.text_keys`) ``model`` was trained on, and
     how that is known, where its data hash proves it (:func:`~tagger.training.training_hash`): it is that of
 
     * the checkout's training data as it is: it was trained on all of them that the data holds;
@@ -402,16 +402,16 @@ def _seen_by_model(resources: Resources, examples: list[Example], model) -> tupl
     target = manifest.get("data_hash") if isinstance(manifest, dict) else None
     if not target:
         return None
-    test = {text_sha(e.text) for e in examples}
+    test = set(text_keys(examples))  # as the model reads them: a copy in the other script is the same paragraph
 
     def trained_on(kept: list[Example]) -> bool:
         before = Resources(kept, resources.lexicon, resources.user_words)
         return training_hash(before, seed=model.random_state, encoder=model.encoder) == target
 
-    data = resources.examples
+    data, keys = resources.examples, text_keys(resources.examples)
     if trained_on(data):
-        return test & {text_sha(e.text) for e in data}, "trained on this checkout's training data as it is"
-    if trained_on([e for e in data if text_sha(e.text) not in test]):
+        return test & set(keys), "trained on this checkout's training data as it is"
+    if trained_on([e for e, key in zip(data, keys) if key not in test]):
         return set(), "trained from this checkout without them: before they were added"
     # the rows of labels/imported.jsonl come after the seeds and before the authored files (load_training_data), in
     # the file's order; an import appends its new rows
@@ -425,7 +425,7 @@ def _seen_by_model(resources: Resources, examples: list[Example], model) -> tupl
         if 0 < k <= end - first:
             kept = data[:end - k] + data[end:]
             if trained_on(kept):
-                return (test & {text_sha(e.text) for e in kept},
+                return (test & set(keys[:end - k] + keys[end:]),
                         f"trained from this checkout without the {counted(k, 'row')} imported since")
     return None
 
@@ -440,14 +440,13 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
     """
     by_text: dict[str, Example] = {}
     repeated = 0
-    for ex in examples:
-        key = text_sha(ex.text)
+    for ex, key in zip(examples, text_keys(examples)):  # one text as the model reads it
         first = by_text.setdefault(key, ex)
         if first is ex:
             continue
         if set(first.labels) != set(ex.labels):
-            raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have the same text but different "
-                             f"labels ({format_label_cell(first.labels) or NONE} / {format_label_cell(ex.labels) or NONE});"
+            raise InputError(f"{test_file}: paragraphs {first.id!r} and {ex.id!r} have {same_text(first.text, ex.text)} "
+                             f"but different labels ({format_label_cell(first.labels) or NONE} / {format_label_cell(ex.labels) or NONE});"
                              " settle them, then score again (nothing was scored)")
         repeated += 1
     notes = []
@@ -463,8 +462,9 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
             log.info("%s: training data not read (%s); the report cannot say which paragraphs were trained on",
                      root, exc)
             resources = None
-        trained = {text_sha(e.text) for e in resources.examples} if resources is not None else set()
-        leaked = sum(text_sha(e.text) in trained for e in examples)
+        trained = set(text_keys(resources.examples)) if resources is not None else set()
+        keys = text_keys(examples)
+        leaked = sum(key in trained for key in keys)
         seen = _seen_by_model(resources, examples, model) if leaked and model is not None else None
         def of(n: int) -> str:  # "1 of 3 paragraphs is", "2 of 3 paragraphs are", "1 of 1 paragraph is"
             return f"{grouped(n)} of {counted(len(examples), 'paragraph')} {'is' if n == 1 else 'are'}"
@@ -480,7 +480,7 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
             log.warning("%s: %s training data of %s, and whether the model scored was trained on them cannot be told",
                         test_file, of(leaked), root)
         elif leaked:
-            n_seen = sum(text_sha(e.text) in seen[0] for e in examples)
+            n_seen = sum(key in seen[0] for key in keys)
             if n_seen < leaked:
                 notes.append(f"{of(leaked - n_seen)} in this checkout's training data now (seeds, "
                              "labels/imported.jsonl, authored files), but the model scored never saw them (its data "
@@ -528,7 +528,6 @@ def _scores_in_tagged_file(test_file: str | Path, examples: list[Example], model
         return None
     from ..data.tagged import is_tagged_file, read_tagged
     from ..text.normalize import normalize_many
-
     if not is_tagged_file(test_file):  # a label file whose rows say "source": "reviewed"
         return None
     df = read_tagged(test_file, columns=("text",), stale_outcome=None)  # reviewed_examples named them

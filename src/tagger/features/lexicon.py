@@ -180,12 +180,13 @@ def load_lexicon(path: str | Path) -> Lexicon:
     written with spaces too (``term, label, weight``), each row named by the file line it starts on.
 
     Raises:
-        LabelFileError: naming the file and line of a malformed row, an unknown label or a weight that is not a
+        LabelFileError: naming the file and line of a malformed row (cells beyond the header's columns that hold
+            something: an unquoted comma, ``1,5`` for 1.5), an unknown label or a weight that is not a
             finite number from -100 to 100 written in ASCII decimals (``nan``, ``inf``, ``1e308``, ``1_000``, ``３``,
             ``٣``: :data:`WEIGHT_RULE`); a file that cannot be decoded, saying to save it
             as UTF-8. A file of only its header is read, with a warning (no lexicon features).
     """
-    from ..common.files import read_label_table
+    from ..common.files import cells_beyond_header, read_label_table
 
     path = Path(path)
 
@@ -196,6 +197,11 @@ def load_lexicon(path: str | Path) -> Lexicon:
     rows = read_label_table(path, check=check).rows
     entries = []
     for _, where, row in rows:
+        extra = cells_beyond_header(row)  # "1,5" read as the weight 1 (a trailing comma gives only empty ones)
+        if extra:
+            raise LabelFileError(f"{where}: {len(extra)} cell(s) more than the header's columns (term,label,weight): "
+                                 f"{', '.join(map(repr, extra[:3]))}; a cell holding the delimiter must be quoted "
+                                 '("a,b"), and a weight is written with a point (1.5, not 1,5)')
         term, lab = (row.get("term") or "").strip(), (row.get("label") or "").strip()
         if not term:
             raise LabelFileError(f"{where}: empty term")

@@ -20,8 +20,22 @@ class ParamsMixin:
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p.name for p in sig.parameters.values() if p.name != "self" and p.kind == p.KEYWORD_ONLY]
+        """The ``__init__`` parameters, as scikit-learn reads them (a subclass's positional ones too); a subclass whose
+        ``__init__`` passes ``**kwargs`` on to its base's gets the base's parameters too (else ``clone`` made its
+        copy with the base's defaults: ``C=1.0`` became ``4.0``); ``*args`` is refused, as scikit-learn refuses it."""
+        names: list[str] = []
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.name == "self":
+                continue
+            if p.kind == p.VAR_POSITIONAL:
+                raise RuntimeError(f"{cls.__name__}.__init__ takes *{p.name}: scikit-learn's conventions (get_params, "
+                                   "clone) need every hyperparameter named in its signature")
+            if p.kind == p.VAR_KEYWORD:  # on to the base's __init__: its hyperparameters are this class's too
+                base = cls._kwargs_base()
+                names += [] if base is None else [n for n in base._param_names() if n not in names]
+            elif p.name not in names:
+                names.append(p.name)
+        return names
 
     @classmethod
     def param_defaults(cls) -> dict[str, Any]:
@@ -35,8 +49,18 @@ class ParamsMixin:
             >>> Model.param_defaults(), Model(C=2.0)
             ({'C': 1.0}, Model(C=2.0))
         """
-        return {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()
-                if p.default is not inspect.Parameter.empty}
+        defaults: dict[str, Any] = {}
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind == p.VAR_KEYWORD and (base := cls._kwargs_base()) is not None:  # as _param_names reads it
+                defaults.update({k: v for k, v in base.param_defaults().items() if k not in defaults})
+            elif p.default is not inspect.Parameter.empty:
+                defaults[p.name] = p.default
+        return defaults
+
+    @classmethod
+    def _kwargs_base(cls) -> type[ParamsMixin] | None:
+        """The nearest base class with an ``__init__`` of its own, to which a ``**kwargs`` of this class's goes."""
+        return next((b for b in cls.__mro__[1:] if issubclass(b, ParamsMixin) and "__init__" in vars(b)), None)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The hyperparameters, by name."""

@@ -356,7 +356,14 @@ class Tagger(ParamsMixin):
             _check_whole("encoder_dims", self.encoder_dims, 1, " (the principal directions the encoder's regressions "
                                                                 "see)")
         if isinstance(self.user_words, (str, bytes)) or not isinstance(self.user_words, (Sequence, np.ndarray)):
-            raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}")
+            hint = ""  # a path (labels/userdict.txt): say how to read the file; a word: how to pass it
+            if isinstance(self.user_words, str) and ("/" in self.user_words or "\\" in self.user_words
+                                                     or self.user_words.endswith(".txt")):
+                hint = (f" ({self.user_words!r:.60}): a user dictionary file is read first, "
+                        "user_words=load_user_dict(path) (from tagger.text.segment import load_user_dict)")
+            elif isinstance(self.user_words, str):
+                hint = f"; pass a list of words, e.g. [{self.user_words!r:.40}]"
+            raise TypeError(f"user_words must be a list or tuple of words, got {type(self.user_words).__name__}{hint}")
         if self.lexicon is not None and not callable(getattr(self.lexicon, "scores", None)):
             raise TypeError(f"lexicon must be a Lexicon (or None), got {type(self.lexicon).__name__} "
                             f"{self.lexicon!r:.60}; in a checkout: {LEXICON_HINT}")
