@@ -210,9 +210,11 @@ def test_unfitted_model_raises_not_fitted_error():
 
 def test_every_method_of_an_unfitted_model_says_it_is_not_fitted():
     """Review B: decide and top_terms raised AttributeError: 'Tagger' object has no attribute 'thresholds_'/'coef_'."""
-    for call in (lambda m: m.decide(np.zeros((1, 5))), lambda m: m.top_terms("elderly_care")):
+    for call in (lambda m: m.decide(np.zeros((1, 5))), lambda m: m.top_terms("elderly_care"),
+                 lambda m: m.fitted_lexicon_):  # was AttributeError: no attribute 'blocks_'
         with pytest.raises(NotFittedError, match="not fitted yet"):
             call(Tagger())
+    assert not hasattr(Tagger(), "fitted_lexicon_")  # a fitted attribute, absent before fit as scikit-learn's are
 
 
 def test_an_unknown_label_is_named_with_the_labels(seed_model):

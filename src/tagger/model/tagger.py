@@ -604,6 +604,7 @@ class Tagger(ParamsMixin):
     def fitted_lexicon_(self):
         """The lexicon the model was fitted with (its lexicon block's; ``None`` without one): what scores and
         evidence use, whatever ``set_params(lexicon=…)`` does later."""
+        self._check_fitted()  # NotFittedError (an AttributeError too: hasattr() stays False before fit)
         return self._block_lexicon()
 
     def _widths(self) -> list[int]:
