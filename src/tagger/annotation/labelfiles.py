@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.atomic import atomic_write
-from ..common.cells import TIME_OF_DAY, TIME_OF_DAY_HINT, guard_hash, paragraph_index_written
+from ..common.cells import guard_hash, paragraph_index_written, time_of_day_hint
 from ..common.locks import file_lock
 from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
@@ -223,7 +223,7 @@ def validate_record(record: Mapping[str, object], where: str) -> LabelRow:
     # the index as tagger writes it: 2:00 is no id of its (a spreadsheet read the id 2:0 as a time and saved 2:00)
     if not sep or not paragraph_index_written(index) or report_id_problem(doc):
         raise LabelFileError(f"{where}: id {pid!r} is not '<report>:<paragraph index>'"
-                             + (f" ({TIME_OF_DAY_HINT})" if TIME_OF_DAY.fullmatch(pid) else "")
+                             + (f" ({hint})" if (hint := time_of_day_hint(pid)) else "")
                              + "; restore it from the file tagger suggest wrote")
     report = cell("report")
     if report.startswith("'") and report[1:] == doc:

@@ -160,10 +160,11 @@ def cmd_labels_export(args: argparse.Namespace) -> int:
         log.warning("%s: %s", source, warning)
     version, thresholds = f"labels {source.name}", None
     if args.model and (args.to != "labelstudio" or not src.needs_model):  # it did nothing, without a word
-        why = ("no paragraph starts from the model's labels (each one a reviewer's decision)" if src.kind == "tagged"
-               else "no paragraph starts from the model's labels (a label file's labels)")
         if args.to != "labelstudio":
             why = f"a {args.to} file names no model and holds no scores (--model names Label Studio's predictions)"
+        else:
+            why = "no paragraph starts from the model's labels " + (
+                "(each one a reviewer's decision)" if src.kind == "tagged" else "(a label file's labels)")
         log.warning("%s: --model %s is not used: %s", source, args.model, why)
     if src.needs_model and args.to == "labelstudio":  # the predictions' model_version and score (doccano: none)
         from ..data.tagged import model_record, recorded_thresholds

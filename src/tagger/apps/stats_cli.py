@@ -141,8 +141,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.html:
         from ..analysis.report import corpus_report_html
 
-        page = corpus_report_html(df, stats, examples=3 if args.examples is None else args.examples,
-                                  max_bytes=int((args.html_max_mb or 18.0) * 1_000_000),
+        given = {"examples": args.examples,  # what is not given: corpus_report_html's defaults
+                 "max_bytes": None if args.html_max_mb is None else int(args.html_max_mb * 1_000_000)}
+        page = corpus_report_html(df, stats, **{k: v for k, v in given.items() if v is not None},
                                   source_name=", ".join(file_names(files).values()))
     final_outputs(args.html, args.output)
     with contextlib.ExitStack() as outputs:

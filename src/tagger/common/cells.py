@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["guard_cell", "unguard_cell", "guard_row", "unguard_row", "guard_hash", "is_missing", "report_id_of",
-           "paragraph_index_written", "TIME_OF_DAY", "TIME_OF_DAY_HINT"]
+           "paragraph_index_written", "time_of_day_hint"]
 
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
@@ -41,10 +41,21 @@ def paragraph_index_written(index: str) -> bool:
     return index.isascii() and index.isdigit() and (index == "0" or not index.startswith("0"))
 
 
-TIME_OF_DAY = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
-"""A paragraph id a spreadsheet read as a time of day and saved so (``2:0`` → ``2:00``)."""
-TIME_OF_DAY_HINT = ("a spreadsheet read the id as a time of day and saved it so: format the id column as text, or "
-                    "use the .xlsx file")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d\d(?::\d\d)?")
+
+
+def time_of_day_hint(pid: str) -> str | None:
+    """Why a paragraph id is what a spreadsheet saves of one it read as a time of day (``2:0`` → ``2:00``), and what
+    to do; ``None`` for an id that is no time.
+
+    Example:
+        >>> time_of_day_hint("2:00")[:42], time_of_day_hint("r1:00")
+        ('a spreadsheet read the id as a time of day', None)
+    """
+    if not _TIME_OF_DAY.fullmatch(pid):
+        return None
+    return ("a spreadsheet read the id as a time of day and saved it so: format the id column as text, or use the "
+            ".xlsx file")
 
 
 def guard_cell(cell: str) -> str:

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..common.atomic import SQLITE_HEADER
-from ..common.cells import TIME_OF_DAY, TIME_OF_DAY_HINT, is_missing, paragraph_index_written, unguard_cell, unguard_row
+from ..common.cells import is_missing, paragraph_index_written, time_of_day_hint, unguard_cell, unguard_row
 from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
                             csv_delimiter, csv_header, csv_lines_start, first_in_run, first_line_of, iter_json_lines,
                             json_start, load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
@@ -1570,8 +1570,8 @@ class JournalEntry:
         """
         try:
             entry = json.loads(line)
-            # an edited journal's line of another shape (a list, a paragraph id that is no text, a hash that is
-            # none) is no decision either: it never reaches a row
+            # an edited journal's line of another shape (a list, a paragraph id or a hash that is no text) is no
+            # decision either: it never reaches a row
             if not isinstance(entry, dict) or not isinstance(entry["paragraph"], str) or not isinstance(
                     entry.get("sha"), (str, type(None))):
                 raise TypeError("not an object with a paragraph id and its text's hash")
@@ -1960,7 +1960,6 @@ def _journalled_paragraphs(lines: list[bytes]) -> tuple[set[str | bytes], set[st
     return changed, {p for p, undo in undone.items() if undo}
 
 
-
 @dataclass
 class JournalReplay:
     """What the decisions a review session journalled but did not merge into the tagged file (a killed session's) do
@@ -2005,7 +2004,7 @@ def replay_journal(lines: Iterable[bytes], rows: Mapping[str, Mapping]) -> Journ
     for line in lines:
         try:
             entry = JournalEntry.parse(line)
-        except ValueError:  # a line a kill cut
+        except ValueError:  # a line a kill cut (or of another shape: no decision)
             replay.left_out.append((JournalReplay.CUT, line, None))
             continue
         pid = entry.paragraph
@@ -2732,8 +2731,8 @@ def paragraph_id_problem(pid: str, report: str) -> str | None:
     if prefix == report and paragraph_index_written(tail):
         return None
     said = f"paragraph id {pid!r} is not <report>:<index> of its report {report!r}"
-    if TIME_OF_DAY.fullmatch(pid):
-        return f"{said}: {TIME_OF_DAY_HINT}"
+    if hint := time_of_day_hint(pid):
+        return f"{said}: {hint}"
     if SCIENTIFIC_NUMBER.fullmatch(report.strip()):
         return (f"{said}: a spreadsheet saved the long number as {report!r} (scientific notation), and several reports "
                 "may now share it; format the report column as text (or the number format 0) and save the file "
