@@ -24,6 +24,7 @@ def realdata(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "DATA", tmp_path / "data")
     monkeypatch.setattr(module, "DEV_RAW", tmp_path / "data" / "real" / "raw")
     monkeypatch.setattr(module, "CLAIMS", tmp_path / "data" / "claims.tsv")
+    monkeypatch.setattr(module, "SOURCES", tmp_path / "labels" / "sources.csv")
     monkeypatch.setattr(module, "reserved_url", lambda url: "reserved" in url)
     monkeypatch.setattr(module, "reserved_text", lambda path: False)
     doc = f"real_{module.url_key(URL)[:12]}"
@@ -81,6 +82,25 @@ def test_missing_lists_what_is_known_without_text(realdata, capsys):
 def test_the_committed_dev_set_counts_as_held_by_the_dev_side(realdata):
     assert realdata.holders([], realdata.url_key(URL)) == {"dev"}
     assert realdata.holders([], realdata.url_key("http://example.org/free.html")) == set()
+
+
+def test_pages_the_committed_log_says_a_side_read_are_held_when_data_is_new(realdata, tmp_path, monkeypatch, capsys):
+    """On a new machine (data/claims.tsv gone) seen said "free" for a page a genre author had read, by the committed
+    log labels/sources.csv, and a dev collector could save it into the dev set: held by the log now, both ways."""
+    monkeypatch.setattr(realdata, "PAGES", tmp_path / "data" / "pages")
+    read, seen = "http://example.org/genre-read.html", "http://example.org/dev-seen.html"
+    (tmp_path / "labels" / "sources.csv").write_text(
+        "url,used_for,role,date\n"
+        f"{read},genre reading,genre-a,2026-12-01\n"
+        f"{seen},search result seen while finding dev-set reports,dev,2026-12-01\n"
+        "http://example.org/probe.html,search probe by the coordinator,coord,2026-12-01\n", encoding="utf-8")
+    realdata.cmd_seen("dev", [read, "http://example.org/probe.html"])
+    assert capsys.readouterr().out.splitlines() == [f"genre\t{read}", "free\thttp://example.org/probe.html"]
+    assert realdata.cmd_save("dev", read, "党员志愿者走进敬老院,为孤寡老人义务检查线路。" * 3) == 3
+    assert "the genre side already holds" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "real" / "raw").exists()
+    assert realdata.cmd_save("genre-b", seen, "党员志愿者走进敬老院,为孤寡老人义务检查线路。" * 3) == 3
+    assert "the dev side already holds" in capsys.readouterr().err
 
 
 def test_status_names_committed_dev_reports_a_genre_author_saw(realdata, capsys):

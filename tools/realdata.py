@@ -103,9 +103,26 @@ def _dev_docs() -> dict[str, dict[str, str]]:
     return {url_key(d["url"]): d for d in doc_info(ROOT).values()}
 
 
+def _logged_sides() -> dict[str, set[str]]:
+    """The sides that read or saw each page by the committed log (``labels/sources.csv``), by url key: what a side
+    held is known there even when data/ (its claims) is new. Rows of other roles (the coordinator's probes) count
+    for neither side."""
+    out: dict[str, set[str]] = {}
+    if not SOURCES.exists():
+        return out
+    with open(SOURCES, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            role = row.get("role") or ""
+            if role.startswith(("dev", "genre")) and row.get("url"):
+                out.setdefault(url_key(row["url"]), set()).add(side(role))
+    return out
+
+
 def holders(rows: list[dict], key: str) -> set[str]:
-    """Which sides have seen or saved this page (the committed dev set's reports count as dev's)."""
-    return {side(r["role"]) for r in rows if r["key"] == key} | ({"dev"} if key in _dev_docs() else set())
+    """Which sides have seen or saved this page: by the claims in data/, the committed log of pages read
+    (``labels/sources.csv``) and the committed dev set (its reports count as dev's)."""
+    return ({side(r["role"]) for r in rows if r["key"] == key} | _logged_sides().get(key, set())
+            | ({"dev"} if key in _dev_docs() else set()))
 
 
 def append_claim(role: str, event: str, url: str) -> None:
