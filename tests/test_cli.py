@@ -578,6 +578,28 @@ def test_devset_check_with_missing_texts(tmp_path, capsys):
     assert "no dev set" in capsys.readouterr().out
 
 
+def test_devset_export_without_the_texts_shows_a_few_and_points_to_check(tmp_path, capsys):
+    """jsonl 2: ``tagger devset export`` on a machine without the texts printed every report missing (hundreds of
+    lines) before its error; ``devset check`` is the full listing the README promises."""
+    (tmp_path / "a b").mkdir()
+    root = _dev_root(tmp_path / "a b")  # a space: the command named is quoted to be pasted
+    manifest = root / "labels" / "dev_manifest.csv"
+    docs = [f"d{n:02d}" for n in range(2, 14)]
+    sha = hashlib.sha256(ELDERLY.encode()).hexdigest()
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "".join(
+        f"{d},0,{sha},{len(ELDERLY)},body,elderly_care\n" for d in docs), encoding="utf-8")
+    out = tmp_path / "dev.jsonl"
+    assert main(["devset", "export", "--root", str(root), "-o", str(out)]) == 1
+    printed, err = capsys.readouterr()
+    assert "12 report texts missing" in printed  # the summary counts them
+    assert printed.splitlines()[1:] == ["report texts missing (12):", *(f"  {d}" for d in docs[:5]),
+                                        "  … and 7 more"]
+    assert f"tagger devset check --root '{root}' lists every one" in err and not out.exists()
+    assert main(["devset", "check", "--root", str(root)]) == 1
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[1:] == ["report texts missing (12):", *(f"  {d}" for d in docs)]  # every one
+
+
 
 @pytest.mark.parametrize("default", [False, True])
 def test_devset_export_replaces_an_existing_file_only_with_force(tmp_path, capsys, default):

@@ -12,6 +12,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tagger.data.devset import agreement, check_devset, load_devset, read_manifest
 from tagger.data.examples import data_hash, label_matrix, load_jsonl, load_seed_labels, load_training_data, text_sha
@@ -431,6 +433,47 @@ def test_label_file_whole_number_ids_are_read_as_numbers_are(tmp_path):
     _jsonl(path, [{"id": 101.0, "doc": 7, "index": 0, "text": "段落。", "labels": [], "kind": "heading"},
                   {"id": 0, "doc": 0, "index": 1, "text": "另一段。", "labels": []}])  # 0 was read as no id (diff review)
     assert [(e.id, e.doc, e.kind) for e in load_jsonl(path)] == [("101", "7", "heading"), ("0", "0", "body")]
+
+
+def test_a_reports_row_without_an_index_or_at_a_taken_one_is_refused_naming_both_lines(tmp_path):
+    """jsonl 1: a row of report "a" without "index", among rows of "a" that have one, was read as a loose sentence
+    at -1 (left out of the report's order and context in training), and two rows of "a" at index 3 were accepted."""
+    path = tmp_path / "t.jsonl"
+    rows = [{"id": "a:0", "doc": "a", "index": 0, "text": "供电公司党员服务队走进敬老院。", "labels": ["volunteer_work"]},
+            {"id": "a:1", "doc": "a", "text": "队员们为老人检查线路、更换插座。", "labels": ["elderly_care"]}]
+    with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}:2: this row of report \"a\" has no "
+                                             '"index" .*but its row at line 1 has one \\(0\\).*give every row of "a" '
+                                             'its "index"'):
+        load_jsonl(_jsonl(path, rows))
+    rows[1]["index"] = 0
+    with pytest.raises(LabelFileError, match=f"^{re.escape(str(path))}:2: report \"a\" has a paragraph at index 0 "
+                                             "already \\(line 1\\)"):
+        load_jsonl(_jsonl(path, rows))
+    rows[1]["index"] = 1
+    rows.append({"text": "营业厅推出小微企业接电服务。", "labels": []})  # no doc, no index: a paragraph of its own
+    assert [(e.doc, e.index) for e in load_jsonl(_jsonl(path, rows))] == [("a", 0), ("a", 1), ("t:3", -1)]
+
+
+@settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["a", 7, None]), st.one_of(st.none(), st.integers(-1, 3))),
+                min_size=1, max_size=8))
+def test_a_reports_rows_are_placed_all_or_none_each_at_its_own_index(tmp_path, layout):
+    """Every row of a report (``doc``) has its own index, or none has one (a negative index is none); a row without a
+    doc is a paragraph of its own, with an index or not. Anything else is refused naming two rows of one report."""
+    path = tmp_path / "t.jsonl"
+    rows = [{"text": f"第{n}段：供电所走访客户。", "labels": [], **({} if doc is None else {"doc": doc}),
+             **({} if index is None else {"index": index})} for n, (doc, index) in enumerate(layout)]
+    placed = {doc: [i for d, i in layout if d == doc and i is not None and i >= 0] for doc in ("a", 7)}
+    ok = all(not p or len(p) == len(set(p)) == sum(d == doc for d, _ in layout) for doc, p in placed.items())
+    try:
+        examples = load_jsonl(_jsonl(path, rows))
+    except LabelFileError as exc:
+        found = re.match(rf"{re.escape(str(path))}:(\d+): .*?line (\d+)", str(exc))
+        lines = [int(found[1]), int(found[2])]
+        assert not ok and lines[0] != lines[1] and {layout[n - 1][0] for n in lines} in ({"a"}, {7}), str(exc)
+        return
+    assert ok
+    assert [e.index for e in examples] == [-1 if i is None else i for _, i in layout]
 
 
 def test_data_hash_changes_with_labels(root, project):

@@ -173,6 +173,32 @@ def test_journalled_decisions_are_carried_as_the_whole_read_carries_them(tmp_pat
     assert whole[2] == 1 and len(whole[3]) == 3  # one carried, three named
 
 
+_WHO_OR_WHEN = st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["", " ", "2026-12-06T10:00:00+00:00"]),
+                        st.integers(-10 ** 6, 10 ** 6))
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(by=_WHO_OR_WHEN, at=_WHO_OR_WHEN)
+def test_a_journalled_decision_reads_back_as_the_file_holding_it_does(tmp_path_factory, by, at):
+    """jsonl 3: who and when of a decision left in a review session's journal were read by another rule (text or
+    nothing) than the file's reviewed_by / reviewed_at cells a session merges them into: a journalled "by": 7 was no
+    one's until a session merged it, then '7'; "by": "" was carried into a re-tag's output as "" (the cell: none).
+    Read back either way, the decision is the same."""
+    folder = tmp_path_factory.mktemp("who")
+    rows = [_row("a", 0, "甲段：供电所走访独居老人。"), _row("a", 1, "乙段：党员服务队检修线路。")]
+    sha = text_sha(rows[1]["text"])
+    merged = _write(folder / "merged.jsonl", [rows[0], {**rows[1], "reviewed_labels": ["elderly_care"],
+                                                        "reviewed_by": by, "reviewed_at": at, "reviewed_sha": sha}])
+    journalled = _write(folder / "journalled.jsonl", rows)
+    review_journal(journalled).write_text(json.dumps({"paragraph": "a:1", "labels": ["elderly_care"], "by": by,
+                                                      "at": at, "sha": sha}) + "\n", encoding="utf-8")
+    expected = read_back(merged).reports[0].paragraphs[1].decision
+    assert expected.labels == ("elderly_care",)
+    assert read_back(journalled).reports[0].paragraphs[1].decision == expected
+    streamed = read_back_streamed(journalled, rows=1, progress=False)
+    assert list(streamed.reports)[0].paragraphs[1].decision == expected
+
+
 @pytest.mark.parametrize("rows, why", [
     ([_row("a", 0), _row("b", 0), _row("a", 1), _row("b", 1)], "the rows of report 'a' are not together"),
     ([_row("a", 0), _row("b", 0), _row("a", 1), _row("b", 1)], "the rows of report 'a' are not together (CSV)"),

@@ -670,6 +670,11 @@ def _exported_under_other_ids(args: argparse.Namespace, result: ImportResult) ->
 
 
 # --------------------------------------------------------------------------- devset
+_DEVSET_SHOWN = 5
+"""How many report texts missing (and paragraphs that differ) ``tagger devset export`` shows of an incomplete dev
+set: ``tagger devset check`` lists them all."""
+
+
 def cmd_devset(args: argparse.Namespace) -> int:
     from ..data import devset
 
@@ -696,14 +701,16 @@ def cmd_devset(args: argparse.Namespace) -> int:
         return EXIT_OK
     status = devset.check_devset(args.root)
     print(status.summary())
-    for line in status.listing():  # every one, as the README says: the summary names one of each
+    # check: every one, as the README says (the summary names one of each); export: a few, the check lists them
+    for line in status.listing(None if args.action == "check" else _DEVSET_SHOWN):
         print(terminal_safe(line))
     if args.action == "export":
         if not status.rows:
             raise InputError("nothing to export: there is no dev set here (the line above says why)")
         if not status.ok:
-            raise InputError("cannot export an incomplete dev set (the check above says what is missing or differs); "
-                             "export needs every text the manifest lists")
+            check = "tagger devset check" + (f" --root {shell_arg(args.root)}" if args.root != "." else "")
+            raise InputError("cannot export an incomplete dev set (the lines above say how much is missing or "
+                             f"differs; {check} lists every one); export needs every text the manifest lists")
         from ..common.atomic import atomic_write
 
         final_outputs(output)

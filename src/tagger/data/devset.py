@@ -253,21 +253,25 @@ class DevStatus:
             text += f": {_REBUILD}"
         return text
 
-    def listing(self) -> list[str]:
+    def listing(self, shown: int | None = None) -> list[str]:
         """Every report text missing and every paragraph that differs, one a line under a heading each (what
-        ``tagger devset check`` prints under :meth:`summary`); none: ``[]``.
+        ``tagger devset check`` prints under :meth:`summary`); none: ``[]``. ``shown``: at most that many of each
+        list, then how many more (what ``tagger devset export`` prints: the check lists them all).
 
         Example:
             >>> DevStatus(rows=3, docs=2, missing_docs=["d1"], changed=["d2:0", "d2:1"], changed_docs=["d2"]).listing()
             ['report texts missing (1):', '  d1', 'paragraphs that differ from the manifest (2):', '  d2:0', '  d2:1']
+            >>> DevStatus(rows=9, docs=9, missing_docs=[f"d{i}" for i in range(9)]).listing(shown=2)
+            ['report texts missing (9):', '  d0', '  d1', '  … and 7 more']
         """
         lines = []
-        if self.missing_docs:
-            lines += [f"report texts missing ({grouped(len(self.missing_docs))}):",
-                      *(f"  {d}" for d in self.missing_docs)]
-        if self.changed:  # what to do about each list: the summary says it
-            lines += [f"paragraphs that differ from the manifest ({grouped(len(self.changed))}):",
-                      *(f"  {c}" for c in self.changed)]
+        for heading, items in (("report texts missing", self.missing_docs),  # what to do about each: the summary
+                               ("paragraphs that differ from the manifest", self.changed)):
+            if items:
+                cut = len(items) if shown is None else shown
+                lines += [f"{heading} ({grouped(len(items))}):", *(f"  {x}" for x in items[:cut])]
+                if len(items) > cut:
+                    lines.append(f"  … and {grouped(len(items) - cut)} more")
         return lines
 
 

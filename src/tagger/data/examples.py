@@ -6,7 +6,8 @@ Seed labels live in ``labels/seeds.csv`` (one row per content paragraph, spreads
 that a row no longer matches, loading stops and names the row.
 
 JSONL rows: ``{"text": ..., "labels": [...]}`` plus optional ``id``, ``doc`` (the report: the CV
-group), ``index`` (position in the report), ``kind`` and ``source``.
+group), ``index`` (position in the report: every row of a ``doc`` has its own, or none has one), ``kind`` and
+``source``.
 """
 
 from __future__ import annotations
@@ -214,8 +215,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
     (:func:`~tagger.common.files.text_lines`: at ``\\n``; a lone ``\\r`` is no line break).
 
     Raises:
-        LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels or
-            duplicate ids.
+        LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels,
+            duplicate ids, and a row of a report without an index among rows with one or at an index taken.
     """
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
@@ -250,6 +251,8 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
     """:func:`load_jsonl`, each paragraph with where its line is (``file:line``, as messages name it)."""
     path = Path(path)
     examples, seen = [], {}
+    placed: dict[str, dict[int, int]] = {}  # per report given by "doc": the line of each position (index)
+    unplaced: dict[str, int] = {}  # per report given by "doc": the first line of a row without one
     try:
         lines = list(iter_json_lines(path) if text is None else parse_json_lines(text_lines(text)))
     except InputError as exc:
@@ -300,11 +303,47 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
                                  f"{', '.join(KINDS)} (what the reader calls a line; a heading or caption gets no "
                                  "label); leave it out for body text")
         doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
+        if obj.get("doc") not in (None, ""):  # a report's rows: each at its own place, or none is placed
+            _check_place(path, line_no, doc, index, placed, unplaced)
         examples.append((Example(pid, doc, obj["text"], labels, str(obj.get("source") or source), index, kind),
                          where))
     if not examples:
         raise LabelFileError(f"{path}: no rows; expected one JSON object per line")
     return examples
+
+
+def _check_place(path: Path, line_no: int, doc: str, index: int, placed: dict[str, dict[int, int]],
+                 unplaced: dict[str, int]) -> None:
+    """Refuse the JSONL row at line ``line_no`` of ``path``, of the report ``doc``, where it breaks the report's
+    order: its ``index`` given to an earlier row of the report already, or an index (a place) given to some of the
+    report's rows and not to others — a row without one is no paragraph of the report: its order and context (the
+    paragraphs around it, its strongest other paragraph) would be made without it. A negative index is no place.
+    ``placed``: per report, the line of each index seen; ``unplaced``: per report, the first line without one.
+    Both are updated.
+
+    Raises:
+        LabelFileError: naming both rows and what to write.
+    """
+    quoted = json.dumps(doc, ensure_ascii=False)
+    indexes = placed.setdefault(doc, {})
+    if index >= 0 and index in indexes:
+        raise LabelFileError(f"{path}:{line_no}: report {quoted} has a paragraph at index {index} already (line "
+                             f"{indexes[index]}); each paragraph of a report has its own: number them 0, 1, 2, … in "
+                             "reading order")
+    if index >= 0 and doc in unplaced:
+        without, other, other_index = unplaced[doc], line_no, index
+    elif index < 0 and indexes:
+        (other_index, other), without = next(iter(indexes.items())), line_no
+    elif index >= 0:
+        indexes[index] = line_no
+        return
+    else:
+        unplaced.setdefault(doc, line_no)
+        return
+    raise LabelFileError(f"{path}:{without}: this row of report {quoted} has no \"index\" (or a negative one) but its "
+                         f"row at line {other} has one ({other_index}): a row without one is left out of the report's "
+                         f"order and context; give every row of {quoted} its \"index\" (0, 1, 2, … in reading order), "
+                         "or none (sentences grouped without an order)")
 
 
 def load_training_data(root: str | Path = ".", use_authored: bool = True) -> list[Example]:

@@ -1542,7 +1542,7 @@ _WAS_UNKNOWN = "unknown"
 @dataclass(frozen=True)
 class JournalEntry:
     """One decision a review session journalled: the paragraph, its labels (``None``: an undo, the paragraph
-    taken back to not reviewed), who and when, the
+    taken back to not reviewed), who and when (as text, ``None`` for none: as a file's review cells are read), the
     :func:`~tagger.data.examples.text_sha` of the text it was made on (``None`` in journals written before that
     was kept) and the labels the paragraph's decision held when it was made (``was``: ``None`` for no decision;
     "unknown" in journals written before that was kept): :meth:`conflict` tells a decision made in the
@@ -1579,8 +1579,10 @@ class JournalEntry:
             if was is not None and was != _WAS_UNKNOWN:
                 was = validate_labels(list(was), "journal")
             labels = entry["labels"]
+            # who and when read as a file's reviewed_by / reviewed_at cells are (_cell_text): a decision reads the
+            # same from the journal as from the file a session merged it into
             return cls(entry["paragraph"], None if labels is None else validate_labels(list(labels), "journal"),
-                       entry.get("by"), entry.get("at"), entry.get("sha"), was)
+                       _cell_text(entry.get("by")), _cell_text(entry.get("at")), entry.get("sha"), was)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"not a journalled decision ({exc})") from None
 
@@ -3860,9 +3862,8 @@ def _first_pass(path: Path, rows: int | None, progress: bool | None, kept_bytes:
         for p, entry in replay.applied.items():
             if entry.labels is None:  # taken back by an undo
                 decided.pop(p, None)
-            else:  # a by or at that is not text (JSON may hold any value) is no one's / no time
-                decided[p] = Decision(tuple(entry.labels), entry.by if isinstance(entry.by, str) else None,
-                                      entry.at if isinstance(entry.at, str) else None)
+            else:
+                decided[p] = Decision(tuple(entry.labels), entry.by, entry.at)
         reasons = {replay.GONE: "no such paragraph id in the file: renamed, or tagged again since?",
                    replay.EDITED: "made on another text than the paragraph holds now"}
         not_carried = ["a line a kill cut" if entry is None else
