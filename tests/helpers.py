@@ -223,3 +223,50 @@ def signalled_at_each_line(call, traced, check):
     finally:
         signal.signal(signal.SIGTERM, previous)
     raise AssertionError("the call never ended unsignalled")
+
+
+# A tiny project of self-written paragraphs (never real report text), with copies of them in other writings: one text
+# to the model (tagger.data.examples.text_keys), another to a hash of the text as written.
+ELDER = "供电公司党员服务队走进城南社区,为独居老人免费检修室内线路,更换老化开关插座。"
+BUSINESS = "供电所开辟绿色通道,仅用3天为园区企业完成低压接电。"
+DEV_TEXT = "供电公司为城东小区更换老化表箱和进户线,三百余户居民告别了合用电表。"  # a dev paragraph whose text is here
+DEV_GONE = "供电公司为加装电梯的老旧住宅开辟绿色通道,五个工作日完成接电。"  # one whose text is not on this machine
+NEW_TEXT = "青年志愿者走进留守儿童之家,为孩子们讲解安全用电知识。"
+TRADITIONAL = {ELDER: "供電公司黨員服務隊走進城南社區,為獨居老人免費檢修室內線路,更換老化開關插座。",
+               BUSINESS: "供電所開闢綠色通道,僅用3天為園區企業完成低壓接電。",
+               DEV_TEXT: "供電公司為城東小區更換老化錶箱和進戶線,三百餘戶居民告別了合用電錶。",
+               DEV_GONE: "供電公司為加裝電梯的老舊住宅開闢綠色通道,五個工作日完成接電。",
+               NEW_TEXT: "青年志願者走進留守兒童之家,為孩子們講解安全用電知識。"}
+
+
+def full_width(text: str) -> str:
+    """``text`` with its ASCII letters, digits and punctuation written full-width (3 → ３, "," → "，")."""
+    return text.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+
+
+def tiny_project(root: Path, dev: bool = False) -> Path:
+    """A project at ``root``: seed report ``s1`` (s1:0 ELDER, elderly_care;volunteer_work; s1:1 BUSINESS,
+    business_connection_speed); with ``dev``, a real dev set: report d1 (a heading, then DEV_TEXT as d1:1) with its
+    text in data/real/raw, and d2:0 (DEV_GONE) whose text is not there."""
+    import hashlib
+
+    from tagger.data.examples import text_sha
+
+    (root / "seeds").mkdir(parents=True)
+    (root / "labels").mkdir()
+    (root / "seeds" / "s1.txt").write_text(f"{ELDER}\n{BUSINESS}\n", encoding="utf-8")
+    with open(root / "labels" / "seeds.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["id", "text_sha", "labels", "kind", "text"])
+        writer.writerow(["s1:0", text_sha(ELDER), f"{E};{V}", "body", ELDER])
+        writer.writerow(["s1:1", text_sha(BUSINESS), B, "body", BUSINESS])
+    if dev:
+        raw = root / "data" / "real" / "raw"
+        raw.mkdir(parents=True)
+        (raw / "d1.txt").write_text(f"社区新闻\n{DEV_TEXT}\n", encoding="utf-8")
+        rows = [("d1", 0, "社区新闻", "heading", "none"), ("d1", 1, DEV_TEXT, "body", R), ("d2", 0, DEV_GONE, "body", EV)]
+        (root / "labels" / "dev_manifest.csv").write_text(
+            "doc,index,sha256,length,kind,labels\n" + "".join(
+                f"{doc},{i},{hashlib.sha256(t.encode('utf-8')).hexdigest()},{len(t)},{kind},{labels}\n"
+                for doc, i, t, kind, labels in rows), encoding="utf-8")
+    return root

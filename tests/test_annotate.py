@@ -27,6 +27,7 @@ from tagger.annotation.suggest import (
     pick_diverse,
     suggest,
     suggest_from_reports,
+    suggest_paragraphs,
     write_suggestions,
 )
 from tagger.apps.cli import main
@@ -37,6 +38,8 @@ from tagger.labels import LABELS, parse_label_cell
 from tagger.model.persistence import load_model
 from tagger.text.normalize import normalize
 from tagger.text.report import split_report
+
+from helpers import BUSINESS, DEV_GONE, DEV_TEXT, ELDER, NEW_TEXT, TRADITIONAL, full_width, tiny_project
 
 SEED_PARAGRAPH = ("元通一巷10号院是一个老旧小区,此前由于部分居民思想工作没做通,小区一直没有进行户表改造。小区居民经常被交电费的问题"
                   "困扰。为了彻底解决该小区的这个难题,今年2月份,高新共产党员服务队党支部组织党员逐户上门给居民做思想工作,最终所有居民"
@@ -932,7 +935,7 @@ def test_dev_set_paragraphs_are_never_suggested_imported_or_trained_on(proj, rep
     (proj / IMPORTED_FILE).write_text(json.dumps({**row, "doc": "new_a", "source": "imported"},
                                                  ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=r"1 training paragraph\(s\) are paragraphs of the real dev set .*"
-                                             r"imported new_a:2 = dev real_test0000001:4"):
+                                             r"imported new_a:2 \(.*imported.jsonl:1\) = dev real_test0000001:4:"):
         load_training_data(proj)
 
 
@@ -1232,3 +1235,76 @@ def test_the_import_line_groups_its_counts_by_thousands(proj, tmp_path, capsys):
     assert main(["labels", "import", str(path), "--root", str(proj), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert ": 100 added, 0 updated, 0 unchanged" in out and "\n1,100 row(s) differ from labels imported earlier" in out
+
+
+# --------------------------------------------------------------------------- one text in other writings
+def test_suggest_leaves_out_a_labelled_or_dev_paragraph_in_another_writing(tmp_path):
+    """A copy of a labelled paragraph in traditional script or with full-width letters was suggested for labelling
+    again (labelled paragraphs were matched by the hash of their text as written), as was such a copy of a dev-set
+    paragraph: the model reads either as the paragraph itself. They are matched as the model reads them — a dev
+    paragraph whose text is not on this machine by its hash, of the text as written (DEV_GONE is written as the model
+    reads it, so the hash of a copy's key finds it too)."""
+    root = tiny_project(tmp_path / "p", dev=True)
+    copies = [TRADITIONAL[ELDER], full_width(BUSINESS), TRADITIONAL[DEV_TEXT], DEV_GONE, TRADITIONAL[DEV_GONE]]
+    repeat = full_width(TRADITIONAL[NEW_TEXT]).replace("兒童", "兒　童")
+    paragraphs = split_report("\n".join([*copies, NEW_TEXT, repeat]), "n")
+    result = suggest_paragraphs(FakeModel({}), paragraphs, root, n=10)
+    assert [s.text for s in result.suggestions] == [NEW_TEXT]
+    assert (result.n_labelled, result.n_duplicates, result.n_candidates) == (5, 1, 1)
+    assert "5 already labelled, 1 repeated texts" in result.summary()
+
+
+def test_import_skips_a_labelled_paragraph_in_another_writing_naming_both(tmp_path):
+    """labels import added a traditional-script or full-width copy of a labelled paragraph as a new one (by the hash of
+    its text as written): a different decision on it was never named, and two such copies in one file with other
+    labels were both imported, so that train.py and every later import refused the project. Such a copy is the
+    labelled paragraph (skipped, a different decision named), a repeat in the file is refused naming both rows, and a
+    copy of a dev-set paragraph whose text is here is refused as the dev paragraph."""
+    root = tiny_project(tmp_path / "p", dev=True)
+
+    def row(pid, text, labels):
+        return {"id": pid, "text": text, "text_sha": text_sha(text), "labels": labels}
+
+    rows = [row("n:0", TRADITIONAL[ELDER], "none"), row("n:1", full_width(BUSINESS), "business_connection_speed")]
+    result = import_rows(rows, root, source="page")
+    assert result.disagreements == [("n:0", "none vs seed s1:0 as the model reads it (elderly_care;volunteer_work)")]
+    assert result.already_labelled == [("n:1", "seed s1:1 as the model reads it")]
+    assert not result.changed and not (root / IMPORTED_FILE).exists()
+    with pytest.raises(LabelFileError) as err:
+        import_rows([row("n:2", TRADITIONAL[DEV_TEXT], "none")], root, source="page")
+    assert str(err.value).startswith("page, row 1: n:2 is paragraph d1:1 as the model reads it (traditional or "
+                                     "simplified script, full-width letters and white space aside) of the real dev set")
+    assert DEV_TEXT not in str(err.value) and TRADITIONAL[DEV_TEXT] not in str(err.value)  # the dev text: never shown
+    with pytest.raises(LabelFileError, match=re.escape(
+            "page, row 2 (m:1, labels none): same paragraph text as page, row 1 (m:0, labels volunteer_work), as the "
+            "model reads it (traditional or simplified script, full-width letters and white space aside), with other "
+            "labels; decide it once")):
+        import_rows([row("m:0", NEW_TEXT, "volunteer_work"), row("m:1", TRADITIONAL[NEW_TEXT], "none")], root,
+                    source="page")
+    assert not (root / IMPORTED_FILE).exists()
+    assert import_rows([row("m:0", NEW_TEXT, "volunteer_work")], root, source="page").added == ["m:0"]
+    assert load_training_data(root)[-1].id == "m:0"  # the project still loads
+
+
+_SPACES = st.lists(st.tuples(st.integers(0, 40), st.sampled_from([" ", "\u3000", "\t", "  "])), max_size=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.sampled_from([ELDER, BUSINESS]), traditional=st.booleans(), wide=st.booleans(), spaces=_SPACES)
+def test_any_writing_of_a_labelled_paragraph_is_skipped_by_import(tmp_path_factory, text, traditional, wide, spaces):
+    """Property: a copy of a labelled paragraph in the other script, with full-width letters or white space between its
+    characters is the labelled paragraph to labels import, as to the model: skipped, never added."""
+    root = tmp_path_factory.getbasetemp() / "writings"
+    if not root.exists():
+        tiny_project(root)
+    copy = TRADITIONAL[text] if traditional else text
+    copy = full_width(copy) if wide else copy
+    for at, space in sorted(spaces, reverse=True):  # between two Chinese characters only: elsewhere it is text
+        at = min(at, len(copy) - 1)
+        if "\u4e00" <= copy[at - 1] <= "\u9fff" and "\u4e00" <= copy[at] <= "\u9fff":
+            copy = copy[:at] + space + copy[at:]
+    labels = "elderly_care;volunteer_work" if text == ELDER else "business_connection_speed"
+    result = import_rows([{"id": "w:0", "text": copy, "text_sha": text_sha(copy), "labels": labels}], root,
+                         source="page")
+    assert [i for i, _ in result.already_labelled] == ["w:0"] and not result.changed
+

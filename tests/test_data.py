@@ -20,6 +20,8 @@ from tagger.data.examples import data_hash, label_matrix, load_jsonl, load_seed_
 from tagger.errors import InputError, LabelFileError
 from tagger.labels import LABELS, format_label_cell, parse_label_cell
 
+from helpers import DEV_GONE, DEV_TEXT, TRADITIONAL, full_width, tiny_project
+
 
 def _rows(project):
     with open(project / "labels" / "seeds.csv", encoding="utf-8", newline="") as fh:
@@ -673,9 +675,11 @@ def test_devset_check_reads_an_upper_case_sha256_as_the_same_hash(tmp_path):
                     encoding="utf-8")
     status = check_devset(root)
     assert status.ok and status.present == 4 and not status.changed
-    from tagger.data.devset import dev_text_shas
+    from tagger.data.devset import dev_texts
 
-    assert dev_text_shas(root) == {text_sha(PARAGRAPHS[1][2]): "d1:1", text_sha(PARAGRAPHS[3][2]): "d2:1"}
+    dev = dev_texts(root)
+    assert dev.shas == {text_sha(PARAGRAPHS[1][2]): "d1:1", text_sha(PARAGRAPHS[3][2]): "d2:1"}
+    assert sorted(dev.keys.values()) == ["d1:1", "d2:1"]  # the texts matched by their upper-case hashes
 
 
 def test_devset_check_says_what_to_do_about_a_paragraph_that_differs(tmp_path):
@@ -1348,3 +1352,28 @@ def test_a_hand_written_jsonl_row_with_wrong_labels_says_what_to_write(tmp_path,
     with pytest.raises(LabelFileError) as err:
         load_jsonl(path)
     assert str(err.value).startswith(f"{path}:1: ") and str(err.value).endswith(said), str(err.value)
+
+
+def test_training_refuses_a_dev_paragraph_in_another_writing(tmp_path):
+    """train.py refused a training paragraph that is a dev-set paragraph only when its text hash, of the text as
+    written, matched the manifest's: a copy in traditional script or with full-width letters (the same paragraph to
+    the model) was trained on, inflating the dev-set score. Dev paragraphs whose text is on this machine are matched
+    as the model reads them; the message names the training row and the dev paragraph, never the dev text."""
+    root = tiny_project(tmp_path, dev=True)
+    imported = root / "labels" / "imported.jsonl"
+    for copy in (TRADITIONAL[DEV_TEXT], full_width(DEV_TEXT).replace("城东", "城　东")):
+        _jsonl(imported, [{"id": "n:3", "doc": "n", "text": "公司召开党委会议。", "labels": []},
+                          {"id": "n:4", "doc": "n", "text": copy, "labels": ["old_neighbourhood_retrofit"]}])
+        with pytest.raises(LabelFileError) as err:
+            load_training_data(root)
+        assert str(err.value) == (
+            f"1 training paragraph(s) are paragraphs of the real dev set (labels/dev_manifest.csv), e.g. imported n:4 "
+            f"({imported}:2) = dev d1:1 as the model reads it (traditional or simplified script, full-width letters "
+            "and white space aside): the dev set is for scoring only; remove them from the label files")
+    _jsonl(imported, [{"id": "n:4", "doc": "n", "text": DEV_GONE, "labels": []}])  # its text is not here: by its hash
+    with pytest.raises(LabelFileError, match=re.escape(f"e.g. imported n:4 ({imported}:1) = dev d2:0: the dev set")):
+        load_training_data(root)
+    _jsonl(imported, [{"id": "n:4", "doc": "n", "text": TRADITIONAL[DEV_GONE], "labels": []}])
+    with pytest.raises(LabelFileError, match=re.escape("= dev d2:0 as the model reads it")):
+        load_training_data(root)  # written as the model reads it, DEV_GONE's hash is its key's
+

@@ -787,6 +787,22 @@ def test_export_leaves_out_repeated_texts_and_refuses_repeated_ids(tmp_path):
         read_export_source(path)
 
 
+
+def test_export_leaves_out_a_repeated_text_in_another_writing(tmp_path):
+    """A report and its copy in traditional script (or with full-width letters) were both exported, as two texts: the
+    import, which takes them for one text as the model reads it, then refused the tool's export (one text decided
+    twice). The copy is left out as a repeated text."""
+    text, other = "公司党员服务队为城南3位独居老人检修线路。", "志愿者为留守儿童讲解用电安全。"
+    copies = (("b", 1, "公司黨員服務隊為城南3位獨居老人檢修線路。"), ("c", 1, "公司党员服务队为城南３位独居老人检修线路。"))
+    rows = [{"report": r, "paragraph": f"{r}:{i}", "kind": "body", "text": t, "labels": []}
+            for r, i, t in (("a", 1, text), ("a", 2, other), *copies)]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(jsonl_line(r) for r in rows), encoding="utf-8")
+    src = read_export_source(path)
+    assert [i.id for i in src.items] == ["a:1", "a:2"]
+    assert src.notes[0].startswith("left out 2 repeated paragraph(s): same text as one exported before, as the model "
+                                   "reads it")
+
 def test_export_csv_tagged_file_and_bad_rows(tmp_path, cli_model, capsys):
     text = "供电公司为老旧小区更换老化表箱。"
     path = tmp_path / "tagged.csv"

@@ -88,7 +88,8 @@ from ..common.files import (EMPTY_FILE, CsvDictRows, JsonProblem, cells_beyond_h
                             jsonl_line, text_lines, universal_newlines)  # jsonl_line: re-exported
 from ..common.terminal import counted, shell_arg
 from ..common.xlsx import cut_left_out, date_text, is_cut
-from ..data.examples import IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_sha
+from ..data.examples import (AS_READ, IMPORTED_FILE, REVIEWED_SOURCE, SEED_COLUMNS, Example, load_jsonl, text_keys,
+                             text_sha)
 from ..data.tagged import READERS as TAGGED_READERS
 from ..data.tagged import (SUMMARY_ROW_TYPES, StaleDecision, check_columns, checked_kinds, csv_row_place,
                            decimal_point, decision_sha, head_lines, is_paragraph_row, read_csv_rows, stale_decision,
@@ -559,7 +560,9 @@ def _from_label_jsonl(path: Path) -> ExportSource:
 
 
 def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[ExportItem]:
-    """``items`` without repeated texts (one decision per text: the import refuses a text twice), ids unique.
+    """``items`` without repeated texts (one decision per text: the import refuses a text twice, and a copy in the other
+    script or with full-width letters, one text as the model reads it: :func:`~tagger.data.examples.text_keys`), ids
+    unique.
 
     Raises:
         InputError: an id given to two paragraphs of different texts, each named with its row.
@@ -567,18 +570,19 @@ def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[Expor
     ids: dict[str, ExportItem] = {}
     texts: set[str] = set()
     out, errors = [], []
-    for item in items:
+    for item, key in zip(items, text_keys(items)):
         first = ids.setdefault(item.id, item)
         if first.text_sha != item.text_sha:  # the same paragraph again (a report given twice) is a repeated text
             errors.append(f"{item.where or path}: paragraph id {item.id} appears twice, with another text (first at "
                           f"{first.where or '?'}); ids must be unique to be matched back: two input reports had "
                           f"the report id {item.report!r}; give them distinct ids in the input and tag it again")
-        if item.text_sha not in texts:
+        if key not in texts:
             out.append(item)
-        texts.add(item.text_sha)
+        texts.add(key)
     _raise_input(path, errors)
     if len(out) < len(items):
-        notes.append(f"left out {len(items) - len(out)} repeated paragraph(s): same text as one exported before")
+        notes.append(f"left out {len(items) - len(out)} repeated paragraph(s): same text as one exported before, "
+                     f"{AS_READ}")
     return out
 
 

@@ -31,8 +31,8 @@ from ..common.locks import file_lock
 from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
 from ..common.xlsx import CUT_ADVICE, is_cut
-from ..data.examples import IMPORTED_FILE, Example, load_jsonl, load_training_data, text_sha
-from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_text_shas
+from ..data.examples import AS_READ, IMPORTED_FILE, Example, load_jsonl, load_training_data, text_keys, text_sha
+from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_texts
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
 from ..text.normalize import paragraph_lines
@@ -328,13 +328,16 @@ def read_label_csv(path: str | Path, *, allow_empty: bool = False, text: str | N
 def _duplicates(rows: Sequence[LabelRow], same_text_once: bool = False) -> tuple[list[str], list[LabelRow]]:
     """Errors for repeated ids and repeated paragraph texts, and the rows to import. ``same_text_once``: a text
     given again with the same labels (one press release in two reports, reviewed alike) is no error — the later row
-    is left out (:attr:`ImportResult.same_text`); with other labels it is, naming both rows' ids and labels."""
+    is left out (:attr:`ImportResult.same_text`); with other labels it is, naming both rows' ids and labels. One text
+    is one text as the model reads it (:func:`~tagger.data.examples.text_keys`): a copy in traditional script or with
+    full-width letters repeats it."""
     errors = []
     kept: list[LabelRow] = []
     first_id: dict[str, LabelRow] = {}
-    first_sha: dict[str, LabelRow] = {}
-    for row in rows:
-        first = first_sha.get(row.text_sha)
+    first_key: dict[str, LabelRow] = {}
+    for row, key in zip(rows, text_keys(rows)):
+        first = first_key.get(key)
+        how = "" if first is None or first.text_sha == row.text_sha else f", {AS_READ},"
         if row.id in first_id:
             errors.append(f"{row.where}: duplicate id {row.id} (first at {first_id[row.id].where}); keep one row")
         elif first is not None and same_text_once and first.labels == row.labels:
@@ -342,12 +345,13 @@ def _duplicates(rows: Sequence[LabelRow], same_text_once: bool = False) -> tuple
             continue  # one decision on one text: imported once (said in the summary)
         elif first is not None and first.labels != row.labels:
             errors.append(f"{row.where} ({row.id}, labels {_cell(row.labels)}): same paragraph text as "
-                          f"{first.where} ({first.id}, labels {_cell(first.labels)}) with other labels; decide it "
-                          "once: make the two decisions agree, or keep one row")
+                          f"{first.where} ({first.id}, labels {_cell(first.labels)}){how} with other labels; decide "
+                          "it once: make the two decisions agree, or keep one row")
         elif first is not None:
-            errors.append(f"{row.where}: same paragraph text as {first.where} ({first.id}); keep one row")
+            errors.append(f"{row.where}: same paragraph text as {first.where} ({first.id}){how.rstrip(',')}; keep one "
+                          "row")
         first_id.setdefault(row.id, row)
-        first_sha.setdefault(row.text_sha, row)
+        first_key.setdefault(key, row)
         kept.append(row)
     return errors, kept
 
@@ -426,13 +430,15 @@ def _row_json(row: LabelRow, labels: tuple[str, ...], doc: str | None = None) ->
 
 
 def _skip_labelled(result: ImportResult, row: LabelRow, other: Example) -> None:
-    """A row whose text is labelled already (``other``) is skipped; a different decision is named, not lost."""
+    """A row whose text is labelled already (``other``: its text, or a copy the model reads as it) is skipped; a
+    different decision is named, not lost."""
     result.elsewhere[row.id] = (other.source, other.id)
+    name = f"{other.source} {other.id}" + ("" if text_sha(other.text) == row.text_sha else " as the model reads it")
     if set(other.labels) == set(row.labels or ()):
-        result.already_labelled.append((row.id, f"{other.source} {other.id}"))
+        result.already_labelled.append((row.id, name))
     else:
-        result.disagreements.append((row.id, f"{format_label_cell(row.labels or ()) or NONE} vs {other.source} "
-                                             f"{other.id} ({format_label_cell(other.labels) or NONE})"))
+        result.disagreements.append((row.id, f"{format_label_cell(row.labels or ()) or NONE} vs {name} "
+                                             f"({format_label_cell(other.labels) or NONE})"))
 
 
 def _taken_advice(taken: Mapping[str, int], target: Path, own_id: Callable[[Collection[str]], str] | None,
@@ -465,8 +471,9 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
       otherwise kept and reported as a conflict; a different text → error;
     * its id belongs to a seed or authored paragraph: same text → skipped (edit that file instead),
       a different text → error (rename the report);
-    * its text is already labelled under another id (any source) → skipped (with other labels: reported as a
-      disagreement, naming both decisions);
+    * its text is already labelled under another id (any source), or a copy the model reads as it (in the other
+      script, with full-width letters: :func:`~tagger.data.examples.text_keys`) → skipped (with other labels: reported
+      as a disagreement, naming both decisions);
     * otherwise → added.
 
     The whole input is validated (also duplicate ids and duplicate texts) before anything is written;
@@ -512,21 +519,22 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     with _IMPORT_LOCK, (file_lock(lock) if not dry_run or lock.exists() else contextlib.nullcontext()):
         examples = load_training_data(root, use_authored=True)
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
-        by_sha: dict[str, Example] = {}
-        for ex in examples:
-            by_sha.setdefault(text_sha(ex.text), ex)
+        by_key: dict[str, Example] = {}  # the text as the model reads it: a copy in the other script is labelled too
+        for ex, key in zip(examples, text_keys(examples)):
+            by_key.setdefault(key, ex)
         result = ImportResult(target, dry_run=dry_run, same_text=same_text)
         replace: dict[str, str] = {}
         new_lines: list[str] = []
-        dev = dev_text_shas(root)
+        dev = dev_texts(root)
         taken = {"imported": 0, "other": 0}  # rows whose id another text has: the advice is said once, after them
-        for row in valid:
+        for row, key in zip(valid, text_keys(valid)):
             if row.labels is None:
                 result.not_reviewed.append(row.id)
                 continue
-            if row.text_sha in dev:
-                errors.append(f"{row.where}: {row.id} is paragraph {dev[row.text_sha]} of the real dev set "
-                              f"({DEV_MANIFEST}), which is for scoring only; drop this row")
+            found = dev.find(row.text, key)
+            if found:
+                errors.append(f"{row.where}: {row.id} is paragraph {found} of the real dev set ({DEV_MANIFEST}), "
+                              "which is for scoring only; drop this row")
                 continue
             ex = by_id.get(row.id)
             if ex is not None and ex.source != "imported":
@@ -547,8 +555,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                     replace[row.id] = _row_json(row, row.labels, ex.doc)
                 else:
                     result.conflicts.append(row.id)
-            elif row.text_sha in by_sha:
-                _skip_labelled(result, row, by_sha[row.text_sha])
+            elif key in by_key:
+                _skip_labelled(result, row, by_key[key])
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))

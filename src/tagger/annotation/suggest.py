@@ -2,8 +2,9 @@
 new material, written as a CSV to fill in a spreadsheet.
 
 ``tagger suggest REPORTS... --n 30 --output to_label.csv`` splits new reports into paragraphs, drops
-headings, captions and paragraphs whose text is already labelled (by :func:`tagger.data.examples.text_sha` in
-``labels/seeds.csv``, ``labels/imported.jsonl`` or ``labels/authored*.jsonl``), ranks the rest by
+headings, captions and paragraphs whose text is already labelled in ``labels/seeds.csv``, ``labels/imported.jsonl``
+or ``labels/authored*.jsonl`` (as the model reads it, :func:`tagger.data.examples.text_keys`: a copy in the other
+script or with full-width letters too) or is a paragraph of the real dev set, ranks the rest by
 :func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs, never one that
 repeats a pick but for numbers, utilities' names or a few characters (:func:`pick_diverse`).
 
@@ -30,9 +31,9 @@ from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..common.files import (REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, names_nothing,
                             no_such)
-from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_sha
+from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_keys, text_sha
 from ..data.tagged import without_earlier_outputs
-from ..data.devset import dev_text_shas
+from ..data.devset import dev_texts
 from ..errors import InputError, UsageError
 from ..labels import LABELS, format_label_cell
 from ..text.normalize import CJK_RANGES
@@ -231,7 +232,10 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     """Rank unlabelled paragraphs for labelling by uncertainty, with diversity.
 
     Headings are skipped (the codebook gives them no label), as are paragraphs whose text hash is in
-    ``labelled`` and repeats of a text seen earlier in ``paragraphs``. The rest are scored as
+    ``labelled`` (:func:`~tagger.data.examples.text_sha` of the text as written, or of its
+    :func:`~tagger.data.examples.text_keys` key: the text as the model reads it) and repeats of a text seen earlier in
+    ``paragraphs`` (as the model reads it: a copy in the other script or with full-width letters too). The rest are
+    scored as
     ``tagger tag`` scores them (``model.scores_from_norms`` over every paragraph, with its report:
     report context) and picked with :func:`pick_diverse` on the margin of
     :func:`tagger.model.uncertainty.margin` against ``model.thresholds_``; paragraphs that repeat a pick but
@@ -241,7 +245,8 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
         model: a fitted :class:`~tagger.model.tagger.Tagger` (anything with ``scores_from_norms`` and
             ``thresholds_``).
         paragraphs: paragraphs of the new reports (see :func:`collect_reports`).
-        labelled: text hashes of paragraphs that already have labels (as :func:`suggest_from_reports` collects them).
+        labelled: text hashes of paragraphs that already have labels, of their text as written or as the model reads
+            it (:func:`suggest_from_reports` collects the latter: a copy in the other script is labelled too).
         n: how many paragraphs to suggest.
         seed: random state of the clustering.
     """
@@ -250,17 +255,16 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     result = SuggestResult([], n_paragraphs=len(paragraphs), n_asked=max(n, 0))
     candidates: list[tuple[Paragraph, str]] = []
     where: list[int] = []
-    for i, p in enumerate(paragraphs):
-        if p.kind in NO_LABEL_KINDS:  # the codebook gives them no label: no budget spent on them
-            result.n_headings += 1
-            continue
+    body = [(i, p) for i, p in enumerate(paragraphs) if p.kind not in NO_LABEL_KINDS]
+    result.n_headings = len(paragraphs) - len(body)  # the codebook gives them no label: no budget spent on them
+    for (i, p), key in zip(body, text_keys([p for _, p in body])):
         sha = text_sha(p.text)
-        if sha in labelled:
+        if sha in labelled or text_sha(key) in labelled:
             result.n_labelled += 1
-        elif sha in seen:
+        elif key in seen:
             result.n_duplicates += 1
         else:
-            seen.add(sha)
+            seen.add(key)
             candidates.append((p, sha))
             where.append(i)
     result.n_candidates = len(candidates)
@@ -375,17 +379,21 @@ _LABEL_FILES = {"imported": IMPORTED_FILE.as_posix(), "seed": "labels/seeds.csv"
 def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """Text hashes of every labelled paragraph of a project, ``{text_sha: "source id"}`` (``labels/seeds.csv``,
     ``labels/imported.jsonl``, ``labels/authored*.jsonl`` and the real dev set's manifest: its paragraphs are for
-    scoring only), and every labelled paragraph's id (seeds, imported, authored) with its text hash and file: an
-    id the next import would find taken (labels import refuses an id any of them holds).
+    scoring only) — the hash of each text as the model reads it (:func:`~tagger.data.examples.text_keys`), and of a
+    dev paragraph whose text is not on this machine, as written (:func:`~tagger.data.devset.dev_texts`) —, and every
+    labelled paragraph's id (seeds, imported, authored) with its text hash and file: an id the next import would find
+    taken (labels import refuses an id any of them holds).
 
     Raises:
         LabelFileError: if ``root`` is not a project or a label file is invalid."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
-    for ex in load_training_data(check_project(root), use_authored=True):
-        out.setdefault(text_sha(ex.text), f"{ex.source} {ex.id}")
+    examples = load_training_data(check_project(root), use_authored=True)
+    for ex, key in zip(examples, text_keys(examples)):
+        out.setdefault(text_sha(key), f"{ex.source} {ex.id}")
         ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, f"labels/{AUTHORED_GLOB}")))
-    for sha, where in dev_text_shas(root).items():  # scoring only: never suggested for labelling
+    dev = dev_texts(root)  # scoring only: never suggested for labelling
+    for sha, where in [*dev.shas.items(), *((text_sha(key), where) for key, where in dev.keys.items())]:
         out.setdefault(sha, f"dev set {where}")
     return out, ids
 

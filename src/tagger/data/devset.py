@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,12 +32,12 @@ from ..common.files import CsvRow, cells_beyond_header, read_label_table
 from ..common.terminal import counted, grouped
 from ..errors import LabelFileError
 from ..labels import LABELS, parse_label_cell
-from ..text.report import CHROME, KINDS, read_report
-from .examples import Example
+from ..text.report import CHROME, KINDS, Paragraph, read_report
+from .examples import AS_READ, Example, text_keys, text_sha
 
-__all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "dev_text_shas",
-           "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS", "DOCS_COLUMNS", "READS_COLUMNS",
-           "read_dev_csv"]
+__all__ = ["DevStatus", "check_devset", "load_devset", "read_manifest", "sha256_text", "agreement", "DevTexts",
+           "dev_texts", "DOCS_FILE", "MANIFEST_FILE", "READS_FILE", "RAW_DIR", "MANIFEST_COLUMNS", "DOCS_COLUMNS",
+           "READS_COLUMNS", "read_dev_csv"]
 
 DOCS_FILE = Path("labels") / "dev_docs.csv"
 MANIFEST_FILE = Path("labels") / "dev_manifest.csv"
@@ -167,18 +167,82 @@ def read_manifest(root: str | Path = ".") -> list[ManifestRow]:
     return rows
 
 
-def dev_text_shas(root: str | Path = ".") -> dict[str, str]:
-    """``{text_sha: "doc:index"}`` of the dev set's paragraphs (``labels/dev_manifest.csv``; empty when the
-    project has none). The dev set is for scoring only: training, ``labels import`` and ``suggest`` use
-    this to keep its paragraphs out (lines under 20 characters — headings, sign-offs — are left out of
-    the check: they carry nothing to learn and may repeat anywhere).
+_SHORT = 20
+"""Dev-set paragraphs shorter than this (headings, sign-offs) are left out of the checks that keep the dev set out of
+training: they carry nothing to learn and may repeat anywhere."""
+
+
+@dataclass(frozen=True)
+class DevTexts:
+    """The dev set's paragraphs as the checks that keep them out of training compare them (:func:`dev_texts`).
+
+    Attributes:
+        shas: ``{text_sha: "doc:index"}`` of every paragraph the manifest lists (the first 16 digits of its sha256,
+            of the text as written).
+        keys: ``{text key: "doc:index"}`` (:func:`~tagger.data.examples.text_keys`: the text as the model reads it)
+            of those whose text is on this machine (``data/real/raw``) as the manifest lists it.
+    """
+
+    shas: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def find(self, text: str, key: str) -> str | None:
+        """How a message names the dev paragraph that a paragraph is (its ``text``, and its ``key``: its
+        :func:`~tagger.data.examples.text_keys`): ``doc:index``, with "as the model reads it (…)" when only ``key``
+        matches — a key of :attr:`keys`, or the text as written of a dev paragraph that is its own key (simplified,
+        half-width: the hash of ``key`` is in :attr:`shas`) —; ``None`` when it is none.
+
+        Example:
+            >>> dev = DevTexts({text_sha("为老人检修线路。"): "d1:1"}, {"党员为老人检修线路。": "d1:2"})
+            >>> dev.find("为老人检修线路。", "为老人检修线路。"), dev.find("为人民服务。", "为人民服务。")
+            ('d1:1', None)
+            >>> dev.find("為老人檢修線路。", "为老人检修线路。")[:26], dev.find("黨員為老人檢修線路。", "党员为老人检修线路。")[:26]
+            ('d1:1 as the model reads it', 'd1:2 as the model reads it')
+        """
+        found = self.shas.get(text_sha(text))
+        if found is not None:
+            return found
+        found = self.shas.get(text_sha(key)) or self.keys.get(key)
+        return None if found is None else f"{found} {AS_READ}"
+
+
+def dev_texts(root: str | Path = ".") -> DevTexts:
+    """The dev set's paragraphs (``labels/dev_manifest.csv``; none when the project has none), lines under 20
+    characters left out (:data:`_SHORT`). The dev set is for scoring only: training, ``labels import`` and ``suggest``
+    use this to keep its paragraphs out. A copy in another script, with full-width letters or other white space is
+    the same paragraph to the model: it is found by the text's key where the paragraph's text is on this machine
+    (``data/real/raw/<doc>.txt``, read as :func:`check_devset` reads it, the paragraph at its index matching the
+    manifest's sha256); the manifest holds only the sha256 of each text as written, so a paragraph whose text is
+    not here is found as written only (in another writing only when it was written as the model reads it:
+    :meth:`DevTexts.find`).
 
     Raises:
-        LabelFileError: a malformed manifest, naming its line.
+        LabelFileError: a malformed manifest, naming its line. InputError: a report text that cannot be read.
     """
-    if not (Path(root) / MANIFEST_FILE).exists():
-        return {}
-    return {row.sha256[:16]: f"{row.doc}:{row.index}" for row in read_manifest(root) if row.length >= 20}
+    root = Path(root)
+    if not (root / MANIFEST_FILE).exists():
+        return DevTexts()
+    rows = [row for row in read_manifest(root) if row.length >= _SHORT]
+    texts = _read_texts(root, dict.fromkeys(row.doc for row in rows))
+    present: list[tuple[Paragraph, str]] = []
+    for row in rows:
+        p = texts.get(row.doc, {}).get(row.index)
+        if p is not None and sha256_text(p.text) == row.sha256:
+            present.append((p, f"{row.doc}:{row.index}"))
+    keys: dict[str, str] = {}
+    for key, (_, where) in zip(text_keys([p for p, _ in present]), present):
+        keys.setdefault(key, where)
+    return DevTexts({row.sha256[:16]: f"{row.doc}:{row.index}" for row in rows}, keys)
+
+
+def _read_texts(root: Path, docs: Iterable[str]) -> dict[str, dict[int, Paragraph]]:
+    """The paragraphs of each report of ``docs`` whose text is in ``data/real/raw`` (page chrome included), by index."""
+    texts = {}
+    for doc in docs:
+        path = root / RAW_DIR / f"{doc}.txt"
+        if path.exists():
+            texts[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
+    return texts
 
 
 @dataclass
@@ -290,13 +354,9 @@ def check_devset(root: str | Path = ".") -> DevStatus:
     rows = read_manifest(root)
     doc_info(root)
     status.rows, status.docs = len(rows), len({r.doc for r in rows})
-    by_doc: dict[str, dict[int, object]] = {}
-    for doc in dict.fromkeys(r.doc for r in rows):
-        path = root / RAW_DIR / f"{doc}.txt"
-        if not path.exists():
-            status.missing_docs.append(doc)
-            continue
-        by_doc[doc] = {p.index: p for p in read_report(path, with_chrome=True, notes=False)}
+    docs = list(dict.fromkeys(r.doc for r in rows))
+    by_doc = _read_texts(root, docs)
+    status.missing_docs = [doc for doc in docs if doc not in by_doc]
     differs: set[str] = set()  # reports with a paragraph that differs
     hashes: dict[str, dict[str, int]] = {}  # a report's paragraphs by hash, made once one differs
     listed: dict[str, list[int]] = {}  # a report's indexes in the manifest

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -33,9 +34,9 @@ from ..text.report import KINDS, read_report
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Example", "text_sha", "text_keys", "same_text", "load_seed_labels", "load_jsonl", "load_training_data",
-           "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real",
-           "report_ids"]
+__all__ = ["Example", "HasText", "text_sha", "text_keys", "same_text", "AS_READ", "load_seed_labels", "load_jsonl",
+           "load_training_data", "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE",
+           "REVIEWED_SOURCE", "is_real", "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -89,16 +90,30 @@ def text_sha(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
 
 
-def text_keys(examples: Sequence[Example]) -> list[str]:
+class HasText(Protocol):
+    """A paragraph with its original text: an :class:`Example`, a label file's row, a paragraph of a report."""
+
+    @property
+    def text(self) -> str: ...
+
+
+def text_keys(examples: Sequence[HasText]) -> list[str]:
     """Each paragraph's text as the model reads it (:func:`~tagger.text.normalize.normalize_many`): one key for the
     copies it cannot tell apart (another script, full-width letters, other white space), what every check for "the
-    same text" of labelled paragraphs compares (one text labelled two ways; a test paragraph the model trained on).
+    same text" of labelled paragraphs compares (one text labelled two ways; a test paragraph the model trained on; a
+    paragraph labelled already, which ``tagger suggest`` leaves out and ``tagger labels import`` skips; a paragraph of
+    the real dev set). ``examples``: :class:`Example` objects, or anything else with a ``text`` (a label file's row, a
+    paragraph of a report).
 
     Example:
         >>> text_keys([Example("a", None, "為老人檢修線路。", ()), Example("b", None, " 为老人检修线路。", ())])
         ['为老人检修线路。', '为老人检修线路。']
     """
     return normalize_many([ex.text for ex in examples])
+
+
+AS_READ = "as the model reads it (traditional or simplified script, full-width letters and white space aside)"
+"""How a message says that two texts that differ as written are one text to the model (:func:`text_keys`)."""
 
 
 def same_text(a: str, b: str) -> str:
@@ -113,8 +128,7 @@ def same_text(a: str, b: str) -> str:
     """
     if a.strip() == b.strip():
         return "the same text"
-    return ("the same text as the model reads it (traditional or simplified script, full-width letters and white "
-            "space aside)")
+    return f"the same text {AS_READ}"
 
 
 def _read_csv_rows(path: Path) -> tuple[list[CsvRow], str]:
@@ -374,32 +388,32 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
             raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({source} at {first} and {ex.source} at "
                                  f"{where}); ids must be unique: change one of them")
         seen[ex.id] = (ex.source, where)
-    from .devset import MANIFEST_FILE, dev_text_shas  # here: devset builds on this module
+    from .devset import MANIFEST_FILE, dev_texts  # here: devset builds on this module
 
-    dev = dev_text_shas(root)
-    leaked = [(ex, dev[sha]) for ex in examples if (sha := text_sha(ex.text)) in dev]
+    dev, keys = dev_texts(root), text_keys(examples)
+    leaked = [(ex, at, found) for ex, key, at in zip(examples, keys, wheres) if (found := dev.find(ex.text, key))]
     if leaked:
-        ex, where = leaked[0]
+        ex, at, found = leaked[0]
         raise LabelFileError(f"{len(leaked)} training paragraph(s) are paragraphs of the real dev set "
-                             f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} = dev {where}: the dev set is for "
+                             f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} ({at}) = dev {found}: the dev set is for "
                              "scoring only; remove them from the label files")
-    _check_label_conflicts(examples, wheres)
+    _check_label_conflicts(examples, wheres, keys)
     return examples
 
 
-def _check_label_conflicts(examples: list[Example], wheres: list[str]) -> None:
+def _check_label_conflicts(examples: list[Example], wheres: list[str], keys: list[str]) -> None:
     """One text labelled two ways: refused where two paragraphs that sit in no report disagree (nothing tells them
     apart, and the model would learn each label half-way, as ``evaluate --test`` refuses them); a warning where the
     labels differ only between a paragraph of a report and others (a continuation paragraph may take its label from
     the story around it). One text is one text as the model reads it (:func:`~tagger.text.normalize.normalize_many`):
     a copy in traditional script, with full-width letters or another run of white space is the same paragraph to it.
-    ``wheres``: where each example's row is (``file:line``).
+    ``wheres``: where each example's row is (``file:line``); ``keys``: their :func:`text_keys`.
 
     Raises:
         LabelFileError: naming both paragraphs, their rows and their labels.
     """
     groups: dict[str, list[tuple[Example, str | None, str]]] = {}
-    for ex, norm, report, where in zip(examples, text_keys(examples), report_ids(examples), wheres):
+    for ex, norm, report, where in zip(examples, keys, report_ids(examples), wheres):
         groups.setdefault(norm, []).append((ex, report, where))
 
     def what(a: tuple[Example, str | None, str], b: tuple[Example, str | None, str]) -> str:
