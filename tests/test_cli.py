@@ -138,7 +138,7 @@ def test_train_writes_model_and_manifest(trained, root):
     assert (manifest["n_seed"], manifest["seed_reports"], manifest["n_imported"]) == (109, 5, 0)  # the card's split
     assert "109 from the 5 real seed reports and 0 written" in trained.with_name("tagger.card.md").read_text(
         encoding="utf-8")
-    assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 7
+    assert len(manifest["data_hash"]) == 64 and manifest["format_version"] == 8
     cv = manifest["cv_summary"]
     assert 0 < cv["micro_f1"] <= 1 and set(cv["per_label_f1"]) == set(json.loads(json.dumps(manifest["labels"])))
     assert (cv["reports"], cv["paragraphs"]) == (5, 109) and "cv_imported_summary" not in manifest

@@ -384,7 +384,8 @@ BAD_PARAMS = {  # every hyperparameter: values fit refuses, naming it (the encod
     "user_words": ["电梯", 3],
     "C": [0, -1, _NAN, _INF, "4", True, None],
     "class_weight": ["balanced_subsample", {0: 1.0}, True],
-    "use_word": _NOT_FLAGS, "use_char": _NOT_FLAGS, "use_lexicon": _NOT_FLAGS, "tune_thresholds": _NOT_FLAGS,
+    "use_word": _NOT_FLAGS, "use_char": _NOT_FLAGS, "use_lexicon": _NOT_FLAGS, "use_roles": _NOT_FLAGS,
+    "tune_thresholds": _NOT_FLAGS,
     "suppress_headings": _NOT_FLAGS, "suppress_plans": _NOT_FLAGS, "report_context": _NOT_FLAGS,
     "word_ngram_max": [3, 0, 2.0, "2", True, None],
     "word_min_df": [0, -1, 1.5, "1", True, None, np.float64(2)],
@@ -392,6 +393,7 @@ BAD_PARAMS = {  # every hyperparameter: values fit refuses, naming it (the encod
     "char_ngram_max": [1, 2.5, "4", True, None],  # 1: below char_ngram_min (2)
     "char_min_df": [0, -1, 2.5, "2", True],
     "lexicon_scale": [0, -1, _NAN, _INF, "2", True, None],
+    "roles_scale": [0, -1, _NAN, _INF, "2", True, None],
     "encoder": ["other", True, 1],
     "encoder_weight": [-0.1, 1.5, _NAN, "0.5", True, None],
     "encoder_C": [0, _INF, "0.01"],
@@ -474,11 +476,12 @@ def test_a_whole_number_hyperparameter_is_refused_unless_a_whole_number_in_its_r
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(["C", "lexicon_scale", "default_threshold", "encoder_weight", "encoder_C"]),
+@given(name=st.sampled_from(["C", "lexicon_scale", "roles_scale", "default_threshold", "encoder_weight", "encoder_C"]),
        value=st.one_of(st.floats(max_value=0.0, exclude_max=True), st.sampled_from([_NAN, _INF, -_INF]),
                        st.floats(min_value=1.0, exclude_min=True), st.text(max_size=3), st.booleans(), st.none()))
 def test_a_number_hyperparameter_is_refused_unless_finite_and_in_its_range(name, value):
-    assume(not (name in ("C", "lexicon_scale", "encoder_C") and isinstance(value, float) and 1.0 < value < _INF))
+    assume(not (name in ("C", "lexicon_scale", "roles_scale", "encoder_C") and isinstance(value, float)
+                and 1.0 < value < _INF))
     model = Tagger(encoder=ENCODER, **{name: value})
     with pytest.raises(ValueError, match=f"^{name} must be a number "):
         model._check_params()
@@ -810,7 +813,7 @@ def test_lexicon_error_gives_code_that_runs(monkeypatch):
 
 def test_all_blocks_off_is_refused():
     with pytest.raises(ValueError, match="all feature blocks are switched off"):
-        Tagger(use_word=False, use_char=False, use_lexicon=False).fit(["a", "b"], np.zeros((2, 5)))
+        Tagger(use_word=False, use_char=False, use_lexicon=False, use_roles=False).fit(["a", "b"], np.zeros((2, 5)))
 
 
 def test_bad_ngram_settings_are_refused(resources):

@@ -54,7 +54,7 @@ def test_round_trip(saved, seed_model):
 def test_manifest_contents(saved, seed_model):
     manifest = json.loads(manifest_path(saved).read_text(encoding="utf-8"))
     assert manifest_path(saved).name == "m.manifest.json"
-    assert manifest["format_version"] == FORMAT_VERSION == 7
+    assert manifest["format_version"] == FORMAT_VERSION == 8
     assert manifest["labels"] == list(tagger.LABELS)
     assert manifest["data_hash"] == "abc" and manifest["n_train"] == 109  # metadata passed to save
     assert manifest["thresholds"] == dict(zip(tagger.LABELS, map(float, seed_model.thresholds_)))
@@ -211,9 +211,12 @@ def test_a_forged_model_whose_block_arrays_do_not_fit_is_refused_at_load(saved, 
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda c: c["blocks"].reverse(), "config blocks ['lexicon', 'char', 'word'] are not those its params build "
-                                      "(['word', 'char', 'lexicon'])"),
-    (lambda c: c["params"].__setitem__("use_char", False), "config blocks ['word', 'char', 'lexicon'] are not those"),
+    (lambda c: c["blocks"].reverse(), "config blocks ['roles', 'lexicon', 'char', 'word'] are not those its params "
+                                      "build (['word', 'char', 'lexicon', 'roles'])"),
+    (lambda c: c["params"].__setitem__("use_char", False), "config blocks ['word', 'char', 'lexicon', 'roles'] are "
+                                                           "not those"),
+    (lambda c: c["params"].__setitem__("use_roles", False), "config blocks ['word', 'char', 'lexicon', 'roles'] are "
+                                                            "not those its params build (['word', 'char', 'lexicon'])"),
     (lambda c: c["blocks"][1]["settings"].__setitem__("max_n", 6), "config block 'char' has other settings than"),
     (lambda c: c["params"].__setitem__("word_ngram_max", 1), "config block 'word' has other settings than"),
 ])
@@ -290,7 +293,7 @@ def test_a_format_version_that_is_not_a_number_is_said_to_be_an_edit(saved, valu
 
 @pytest.mark.parametrize("key, value, message", [
     # bad-input test: "written by tagger 0.2.0 (model format 99), newer than this tagger 0.2.0" read as nonsense
-    ("format_version", 99, r"written in model format 99, newer than the formats this tagger \S+ reads \(6, 7\): upgrade"),
+    ("format_version", 99, r"written in model format 99, newer than the formats this tagger \S+ reads \(6, 7, 8\): upgrade"),
     ("format_version", 4, "model format 4"),
     ("format_version", None, "has no format_version \\(edited, or not written by tagger\\)"),  # was "model format None"
     ("labels", ["a", "b"], "differ from this tagger's"),

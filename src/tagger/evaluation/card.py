@@ -203,6 +203,8 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               f"- TF-IDF of words (1–{hp.get('word_ngram_max', '?')}-grams) and hashed character "
               f"{hp.get('char_ngram_min', '?')}–{hp.get('char_ngram_max', '?')}-grams"
               + (", plus codebook lexicon features" if hp.get("use_lexicon") else "")
+              + (", plus role cues (a sentence naming a service's beneficiary and what was done, no plan)"
+                 if hp.get("use_roles") else "")
               + f"; one logistic regression per label (C={hp.get('C', '?')}, class weight "
               f"{hp.get('class_weight', '?')}); per-label thresholds tuned on held-out folds.",
               "- Thresholds: " + ", ".join(f"`{lab}` {thresholds[lab]:.2f}" for lab in LABELS if lab in thresholds),

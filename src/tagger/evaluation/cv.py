@@ -93,13 +93,15 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
         System("empty", "predicts no label", "baseline", method="empty"),
         System("keyword lexicon", "labels/lexicon.csv only: cue weights sum >= 1", "baseline", method="keywords"),
         System("plain TF-IDF + LR @0.5", "word+char TF-IDF, LogisticRegression, threshold 0.5, real text only",
-               "baseline", (("use_lexicon", False), ("user_words", ()), ("tune_thresholds", False),
+               "baseline", (("use_lexicon", False), ("use_roles", False), ("user_words", ()), ("tune_thresholds", False),
                             ("class_weight", None), ("C", 1.0)), train_on="real"),
     ]
     if ablations:
         for name, change in [("no char n-grams", {"use_char": False}), ("no word n-grams", {"use_word": False}),
                              ("no lexicon features", {"use_lexicon": False}),
-                             ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False}),
+                             ("no role cues", {"use_roles": False}),
+                             ("no TF-IDF (lexicon features only)", {"use_word": False, "use_char": False,
+                                                                    "use_roles": False}),
                              *([(WITH_ENCODER, {"encoder": ENCODER}),
                                 ("sentence encoder only", {"encoder": ENCODER, "encoder_weight": 1.0})]
                                if _encoder_installed() else []),

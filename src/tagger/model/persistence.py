@@ -58,8 +58,8 @@ log = logging.getLogger(__name__)
 MANIFEST_KEYS = frozenset({"format_version", "tagger_version", "labels", "thresholds", "hyperparameters",
                            "report_context_weights", "versions", "model_file", "model_sha256", "created"})
 """What the manifest records of every model: ``metadata`` given to :func:`save_model` may not replace them."""
-READABLE_FORMATS = (6, 7)  # a format 6 model (no encoder) still loads
-FORMAT_VERSION = 7  # 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
+READABLE_FORMATS = (6, 7, 8)  # a format 6 model (no encoder) or 7 (no role cues) still loads
+FORMAT_VERSION = 8  # 8: + role-cue block; 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
 
 
 def manifest_path(model_path: str | Path) -> Path:

