@@ -1117,3 +1117,89 @@ def test_a_model_save_refuses_is_an_input_error_naming_the_file(seed_model, tmp_
     model.intercept_ = np.full(5, np.nan)
     with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'm.npz'}: this model cannot be saved")):
         model.save(tmp_path / "m.npz")
+
+
+# --------------------------------------------------------------------------- a save replaces a model, nothing else
+def _files(folder):
+    """Every file of ``folder`` but the lock files, with its bytes."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".lock")}
+
+
+@pytest.mark.parametrize("name, content", [
+    ("other.npz", "archive"),  # np.savez('other.npz', a=...): a numpy archive of the user's
+    ("other.npz", b"PK\x03\x04 a zip of the user's, not numpy's"),
+    ("other.npz", "text of the user's\n".encode()),
+    ("other.manifest.json", '{"a": 1}\n'.encode()),  # JSON, but no model's manifest
+    ("other.manifest.json", "my notes\n".encode()),
+])
+def test_save_refuses_to_replace_a_file_that_is_no_model(seed_model, tmp_path, name, content):
+    """files: model.save(path) replaced whatever was there (a user's numpy archive other.npz, a JSON file named as
+    its manifest goes) without a word. A file that is no tagger model's, nor its manifest, is refused before anything
+    is written, naming it and what to do; every file stays as it was."""
+    from tagger.errors import ModelPathError
+
+    if content == "archive":
+        np.savez(tmp_path / name, a=np.arange(3))
+    else:
+        (tmp_path / name).write_bytes(content)
+    before = _files(tmp_path)
+    with pytest.raises(ModelPathError) as info:
+        seed_model.save(tmp_path / "other.npz")
+    message = str(info.value)
+    assert f"{tmp_path / name}" in message and "not a tagger model" in message
+    assert message.endswith("remove it first if it may go, or choose another path")
+    assert info.value.with_option("--out").endswith("or choose another --out")
+    assert _files(tmp_path) == before  # nothing replaced, no temp file left
+
+
+def test_save_replaces_a_model_also_one_a_load_refuses(seed_model, tmp_path):
+    """Retraining replaces a model: one saved before, one whose file was cut short or whose manifest an edit broke
+    (a load refuses both, saying to retrain), one without its manifest, and an empty file (nothing to lose)."""
+    path = seed_model.save(tmp_path / "m.npz", data_hash="first")
+    assert seed_model.save(path, data_hash="second") == path
+    whole = path.read_bytes()
+    path.write_bytes(whole[:1000])  # cut short, its manifest beside it
+    seed_model.save(path, data_hash="third")
+    manifest_path(path).write_text('{"thresholds": {', encoding="utf-8")  # an edit that broke the manifest
+    seed_model.save(path, data_hash="fourth")
+    manifest_path(path).unlink()
+    seed_model.save(path, data_hash="fifth")
+    assert load_model(path).manifest_["data_hash"] == "fifth"
+    empty = tmp_path / "empty.npz"
+    empty.touch()
+    manifest_path(empty).touch()
+    assert load_model(seed_model.save(empty)).predict(PROBE) == seed_model.predict(PROBE)
+
+
+def test_train_refuses_an_out_that_is_no_model_before_training(root, tmp_path, capsys):
+    """files: python train.py --out other.npz replaced a user's archive (and a file named as its card goes) after
+    training; now refused at once (no training), with the option to change."""
+    from tagger.apps.cli import main
+
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.arange(3))
+    notes = tmp_path / "mine.card.md"
+    notes.write_text("# 我的笔记\n", encoding="utf-8")
+    before = _files(tmp_path)
+    assert main(["-q", "train", "--root", str(root), "--out", str(other), "--no-cv"]) == 1
+    err = capsys.readouterr().err
+    assert f"{other}: is a file that is not a tagger model" in err and "or choose another --out" in err
+    assert main(["-q", "train", "--root", str(root), "--out", str(tmp_path / "mine.npz"), "--no-cv"]) == 1
+    err = capsys.readouterr().err
+    assert f"its model card would be written to {notes}, a file that is not a model card" in err
+    assert "or choose another --out" in err and "trained" not in err
+    assert _files(tmp_path) == before
+
+
+def test_check_card_path_takes_a_card_and_an_empty_file(tmp_path):
+    from tagger.evaluation.card import check_card_path, model_card
+    from tagger.errors import ModelPathError
+
+    card = tmp_path / "m.card.md"
+    card.write_text("\ufeff" + model_card({"tagger_version": "0.1.0"}), encoding="utf-8")  # an editor's BOM too
+    assert check_card_path(tmp_path / "m.npz") == card
+    card.write_bytes(b"")
+    assert check_card_path(tmp_path / "m.npz") == card
+    card.write_text("Model card: tagger, my copy\n", encoding="utf-8")
+    with pytest.raises(ModelPathError, match="a file that is not a model card"):
+        check_card_path(tmp_path / "m.npz")
