@@ -1,6 +1,7 @@
 """Model files (tagger.model.persistence): arrays in .npz + a JSON manifest, checked before use;
 atomic writes (tagger.common.atomic); where the default model is (tagger.common.paths)."""
 
+import hashlib
 import io
 import importlib.metadata
 import json
@@ -9,9 +10,12 @@ import os
 import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tagger
 from tagger.common.atomic import atomic_write
@@ -1203,3 +1207,50 @@ def test_check_card_path_takes_a_card_and_an_empty_file(tmp_path):
     card.write_text("Model card: tagger, my copy\n", encoding="utf-8")
     with pytest.raises(ModelPathError, match="a file that is not a model card"):
         check_card_path(tmp_path / "m.npz")
+
+
+# --------------------------------------------------------------------------- a model file cut short
+def test_a_model_file_cut_short_is_said_so_not_changed(saved, tmp_path):
+    """files: a copy that stopped part way (head -c 100000 models/tagger.npz > m.npz, its manifest and card copied
+    beside it) was "model file changed since it was written (sha256 differs …)": it is said to be cut short, with
+    its size, and what to do."""
+    copy = tmp_path / "copy" / "m.npz"
+    copy.parent.mkdir()
+    copy.write_bytes(saved.read_bytes()[:100_000])
+    shutil.copy(manifest_path(saved), manifest_path(copy))
+    with pytest.raises(ModelFileError) as info:
+        load_model(copy)
+    assert str(info.value) == (f"{copy}: the model file is cut short (100,000 bytes, and the end of its archive is "
+                               "missing: a copy or download that stopped part way); copy it again from where it came "
+                               "from, or retrain with: python train.py")
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_only_a_model_file_cut_short_is_said_cut_short(data):
+    """Any cut of a model file (an empty file too) is said to be cut short; bytes changed within it or added after
+    it are a changed file, as before."""
+    import tempfile
+
+    buffer = io.BytesIO()
+    np.savez(buffer, config=np.frombuffer(b"{}", dtype=np.uint8), weights=np.linspace(0, 1, 500))
+    whole = buffer.getvalue()
+    how = data.draw(st.sampled_from(["cut", "changed", "added"]))
+    if how == "cut":
+        damaged = whole[:data.draw(st.integers(0, len(whole) - 1))]
+    elif how == "changed":
+        at = data.draw(st.integers(0, len(whole) - 23))  # before the archive's end record
+        damaged = whole[:at] + bytes([whole[at] ^ 0xFF]) + whole[at + 1:]
+    else:
+        damaged = whole + data.draw(st.binary(min_size=1, max_size=50))
+    manifest = {"format_version": FORMAT_VERSION, "labels": list(tagger.LABELS),
+                "model_sha256": hashlib.sha256(whole).hexdigest()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.npz"
+        path.write_bytes(damaged)
+        manifest_path(path).write_text(json.dumps(manifest), encoding="utf-8")
+        with pytest.raises(ModelFileError) as info:
+            load_model(path)
+    said = "cut short" if how == "cut" else "changed since it was written"
+    assert said in str(info.value)
+    assert ("changed since" in str(info.value)) == (how != "cut")

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import platform
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
@@ -44,6 +45,7 @@ from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
 from ..common.signals import signals_held
+from ..common.terminal import counted
 from ..errors import InputError, ModelFileError, ModelPathError
 from ..labels import LABELS
 
@@ -535,6 +537,25 @@ def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
     return out
 
 
+def _cut_short(data: bytes) -> bool:
+    """Whether a model file's bytes are the start of an archive without its end (a copy or download that stopped
+    part way): they begin as every ``.npz`` does (a zip archive; an empty file too), but no archive's end record
+    closes them. Bytes changed within, or added after the end, are not (its end is there).
+
+    Example:
+        >>> data = io.BytesIO()
+        >>> np.savez(data, a=np.arange(3))
+        >>> whole = data.getvalue()
+        >>> _cut_short(whole[:100]), _cut_short(b""), _cut_short(whole), _cut_short(whole + b"x"), _cut_short(b"{}")
+        (True, True, False, False, False)
+    """
+    return _ZIP_START.startswith(data[:len(_ZIP_START)]) and not zipfile.is_zipfile(io.BytesIO(data))
+
+
+_ZIP_START = b"PK\x03\x04"
+"""The first bytes of a zip archive, and so of every ``.npz`` file."""
+
+
 def _check_encoder(config: object, path: Path, retrain: str) -> None:
     """The sentence encoder a model was trained with must be the one installed (its vectors are what
     the model's weights apply to)."""
@@ -639,6 +660,10 @@ def load_model(path: str | Path | None = None) -> Tagger:
                              f"(edited, or not written by tagger), so {path.name} cannot be checked against it; put "
                              f"back the manifest train wrote beside the model, or {retrain}")
     if digest != manifest.get("model_sha256"):
+        if _cut_short(data):  # a copy that stopped part way is no changed model: copying it again is the fix
+            raise ModelFileError(f"{path}: the model file is cut short ({counted(len(data), 'byte')}, and the end of "
+                                 "its archive is missing: a copy or download that stopped part way); copy it again "
+                                 f"from where it came from, or {retrain}")
         raise ModelFileError(f"{path}: model file changed since it was written (sha256 differs from "
                              f"{mpath.name}); restore it or {retrain}")
     try:
