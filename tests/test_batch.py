@@ -3119,6 +3119,23 @@ def test_a_table_row_that_reads_two_ways_after_a_spaced_header_is_named_and_the_
     assert [r["report"] for r in _jsonl(out.read_text(encoding="utf-8"))] == ["1"]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_empty_cells_beyond_an_input_csv_header_are_read_as_the_row(tmp_path, delimiter):
+    """files: a spreadsheet that saved an empty column right of the text (a trailing delimiter) made each row "more
+    fields than the header"; empty cells beyond the header read as the row (cells_beyond_header, the label files'
+    rule). One that holds something is still a bad row, naming its line and what to write."""
+    table = tmp_path / "t.csv"
+    d, text = delimiter, "供电公司党员服务队为孤寡老人义务检查线路。"
+    table.write_text(f"id{d}text\n1{d}{text}{d}\n2{d}{text}{d} {d}\n3{d}{text}{d}备注\n", encoding="utf-8")
+    got = list(iter_records([str(table)], id_column="id"))
+    assert [(type(r).__name__, getattr(r, "report", None)) for r in got] == [("Record", "1"), ("Record", "2"),
+                                                                              ("BadRow", None)]
+    assert got[0].text == got[1].text == text
+    assert got[2].where == f"{table}:4" and got[2].reason == (
+        f"more fields than the header (a cell that holds the delimiter {delimiter!r} must be quoted; a column of your "
+        "own needs a name in the header)")
+
+
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="no /dev/fd")
 def test_a_shells_process_substitution_dev_fd_is_still_read(tmp_path):
     """Diff review: nothing tested that /dev/fd/N (what bash's <(command) gives: a pipe) is read rather than refused

@@ -1,6 +1,7 @@
 """Model files (tagger.model.persistence): arrays in .npz + a JSON manifest, checked before use;
 atomic writes (tagger.common.atomic); where the default model is (tagger.common.paths)."""
 
+import hashlib
 import io
 import importlib.metadata
 import json
@@ -9,9 +10,12 @@ import os
 import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tagger
 from tagger.common.atomic import atomic_write
@@ -1120,3 +1124,136 @@ def test_a_model_save_refuses_is_an_input_error_naming_the_file(seed_model, tmp_
     model.intercept_ = np.full(5, np.nan)
     with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'm.npz'}: this model cannot be saved")):
         model.save(tmp_path / "m.npz")
+
+
+# --------------------------------------------------------------------------- a save replaces a model, nothing else
+def _files(folder):
+    """Every file of ``folder`` but the lock files, with its bytes."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.endswith(".lock")}
+
+
+@pytest.mark.parametrize("name, content", [
+    ("other.npz", "archive"),  # np.savez('other.npz', a=...): a numpy archive of the user's
+    ("other.npz", b"PK\x03\x04 a zip of the user's, not numpy's"),
+    ("other.npz", "text of the user's\n".encode()),
+    ("other.manifest.json", '{"a": 1}\n'.encode()),  # JSON, but no model's manifest
+    ("other.manifest.json", "my notes\n".encode()),
+])
+def test_save_refuses_to_replace_a_file_that_is_no_model(seed_model, tmp_path, name, content):
+    """files: model.save(path) replaced whatever was there (a user's numpy archive other.npz, a JSON file named as
+    its manifest goes) without a word. A file that is no tagger model's, nor its manifest, is refused before anything
+    is written, naming it and what to do; every file stays as it was."""
+    from tagger.errors import ModelPathError
+
+    if content == "archive":
+        np.savez(tmp_path / name, a=np.arange(3))
+    else:
+        (tmp_path / name).write_bytes(content)
+    before = _files(tmp_path)
+    with pytest.raises(ModelPathError) as info:
+        seed_model.save(tmp_path / "other.npz")
+    message = str(info.value)
+    assert f"{tmp_path / name}" in message and "not a tagger model" in message
+    assert message.endswith("remove it first if it may go, or choose another path")
+    assert info.value.with_option("--out").endswith("or choose another --out")
+    assert _files(tmp_path) == before  # nothing replaced, no temp file left
+
+
+def test_save_replaces_a_model_also_one_a_load_refuses(seed_model, tmp_path):
+    """Retraining replaces a model: one saved before, one whose file was cut short or whose manifest an edit broke
+    (a load refuses both, saying to retrain), one without its manifest, and an empty file (nothing to lose)."""
+    path = seed_model.save(tmp_path / "m.npz", data_hash="first")
+    assert seed_model.save(path, data_hash="second") == path
+    whole = path.read_bytes()
+    path.write_bytes(whole[:1000])  # cut short, its manifest beside it
+    seed_model.save(path, data_hash="third")
+    manifest_path(path).write_text('{"thresholds": {', encoding="utf-8")  # an edit that broke the manifest
+    seed_model.save(path, data_hash="fourth")
+    manifest_path(path).unlink()
+    seed_model.save(path, data_hash="fifth")
+    assert load_model(path).manifest_["data_hash"] == "fifth"
+    empty = tmp_path / "empty.npz"
+    empty.touch()
+    manifest_path(empty).touch()
+    assert load_model(seed_model.save(empty)).predict(PROBE) == seed_model.predict(PROBE)
+
+
+def test_train_refuses_an_out_that_is_no_model_before_training(root, tmp_path, capsys):
+    """files: python train.py --out other.npz replaced a user's archive (and a file named as its card goes) after
+    training; now refused at once (no training), with the option to change."""
+    from tagger.apps.cli import main
+
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.arange(3))
+    notes = tmp_path / "mine.card.md"
+    notes.write_text("# 我的笔记\n", encoding="utf-8")
+    before = _files(tmp_path)
+    assert main(["-q", "train", "--root", str(root), "--out", str(other), "--no-cv"]) == 1
+    err = capsys.readouterr().err
+    assert f"{other}: is a file that is not a tagger model" in err and "or choose another --out" in err
+    assert main(["-q", "train", "--root", str(root), "--out", str(tmp_path / "mine.npz"), "--no-cv"]) == 1
+    err = capsys.readouterr().err
+    assert f"its model card would be written to {notes}, a file that is not a model card" in err
+    assert "or choose another --out" in err and "trained" not in err
+    assert _files(tmp_path) == before
+
+
+def test_check_card_path_takes_a_card_and_an_empty_file(tmp_path):
+    from tagger.evaluation.card import check_card_path, model_card
+    from tagger.errors import ModelPathError
+
+    card = tmp_path / "m.card.md"
+    card.write_text("\ufeff" + model_card({"tagger_version": "0.1.0"}), encoding="utf-8")  # an editor's BOM too
+    assert check_card_path(tmp_path / "m.npz") == card
+    card.write_bytes(b"")
+    assert check_card_path(tmp_path / "m.npz") == card
+    card.write_text("Model card: tagger, my copy\n", encoding="utf-8")
+    with pytest.raises(ModelPathError, match="a file that is not a model card"):
+        check_card_path(tmp_path / "m.npz")
+
+
+# --------------------------------------------------------------------------- a model file cut short
+def test_a_model_file_cut_short_is_said_so_not_changed(saved, tmp_path):
+    """files: a copy that stopped part way (head -c 100000 models/tagger.npz > m.npz, its manifest and card copied
+    beside it) was "model file changed since it was written (sha256 differs …)": it is said to be cut short, with
+    its size, and what to do."""
+    copy = tmp_path / "copy" / "m.npz"
+    copy.parent.mkdir()
+    copy.write_bytes(saved.read_bytes()[:100_000])
+    shutil.copy(manifest_path(saved), manifest_path(copy))
+    with pytest.raises(ModelFileError) as info:
+        load_model(copy)
+    assert str(info.value) == (f"{copy}: the model file is cut short (100,000 bytes, and the end of its archive is "
+                               "missing: a copy or download that stopped part way); copy it again from where it came "
+                               "from, or retrain with: python train.py")
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_only_a_model_file_cut_short_is_said_cut_short(data):
+    """Any cut of a model file (an empty file too) is said to be cut short; bytes changed within it or added after
+    it are a changed file, as before."""
+    import tempfile
+
+    buffer = io.BytesIO()
+    np.savez(buffer, config=np.frombuffer(b"{}", dtype=np.uint8), weights=np.linspace(0, 1, 500))
+    whole = buffer.getvalue()
+    how = data.draw(st.sampled_from(["cut", "changed", "added"]))
+    if how == "cut":
+        damaged = whole[:data.draw(st.integers(0, len(whole) - 1))]
+    elif how == "changed":
+        at = data.draw(st.integers(0, len(whole) - 23))  # before the archive's end record
+        damaged = whole[:at] + bytes([whole[at] ^ 0xFF]) + whole[at + 1:]
+    else:
+        damaged = whole + data.draw(st.binary(min_size=1, max_size=50))
+    manifest = {"format_version": FORMAT_VERSION, "labels": list(tagger.LABELS),
+                "model_sha256": hashlib.sha256(whole).hexdigest()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.npz"
+        path.write_bytes(damaged)
+        manifest_path(path).write_text(json.dumps(manifest), encoding="utf-8")
+        with pytest.raises(ModelFileError) as info:
+            load_model(path)
+    said = "cut short" if how == "cut" else "changed since it was written"
+    assert said in str(info.value)
+    assert ("changed since" in str(info.value)) == (how != "cut")

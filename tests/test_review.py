@@ -1613,6 +1613,33 @@ def test_a_csv_queue_a_spreadsheet_saved_with_semicolons_is_reviewed_and_kept_so
         TaggedFile(out)
 
 
+def test_a_tagged_csv_whose_rows_end_in_empty_cells_is_read_as_it_is(cli_model, root, tmp_path, capsys):
+    """files: a spreadsheet that saved an empty column right of the last one (a trailing comma on every row) made
+    tagger stats, review and tag's read-back stop at "more fields than the header"; empty cells beyond the header
+    are read as the row, as the label files' readers read them (tagger.common.files.cells_beyond_header)."""
+    from tagger.data.tagged import read_back, read_tagged
+
+    out = tmp_path / "tagged.csv"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", cli_model, "--review", "3", "-o", str(out)]) == 0
+    frame, back = read_tagged(out), read_back(out)
+    with TaggedFile(out) as store:
+        queue = store.queue
+    _rewrite_csv(out, lambda rows: [row.append(" " if n == 3 else "") for n, row in enumerate(rows) if n])
+    assert out.read_bytes().decode("utf-8-sig").split("\r\n")[1].endswith(",")
+    assert read_tagged(out).equals(frame)
+    assert [(r.report, [p.text for p in r.paragraphs]) for r in read_back(out).reports] == [
+        (r.report, [p.text for p in r.paragraphs]) for r in back.reports]
+    assert main(["stats", str(out)]) == 0 and "error" not in capsys.readouterr().err
+    with TaggedFile(out) as store:
+        assert store.queue == queue
+        store.decide(queue[0], ["elderly_care"], "ana")
+        store.flush()
+    assert read_tagged(out)["reviewed_labels"].notna().sum() == 1
+    with open(out, encoding="utf-8-sig", newline="") as f:  # saved without the empty column
+        rows = list(csv.reader(f))
+    assert {len(row) for row in rows} == {len(rows[0])}
+
+
 def _rewrite_csv(path, change):
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))

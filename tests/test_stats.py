@@ -1793,6 +1793,38 @@ def test_a_tagged_csv_row_is_named_by_the_line_it_starts_on(head_breaks, blanks,
     assert str(caught.value).startswith(f"{path}:{line}{note}: {said}")
 
 
+@settings(max_examples=40, deadline=None)
+@given(extra=st.lists(st.sampled_from(["", " ", "  "]), min_size=1, max_size=3), rows=st.sets(st.integers(0, 8)),
+       filled=st.none() | st.text(st.characters(whitelist_categories=("Lo", "Ll", "Nd")), min_size=1, max_size=6),
+       eol=st.sampled_from(["\n", "\r\n"]))
+def test_empty_cells_beyond_a_tagged_csv_header_are_read_as_the_row(extra, rows, filled, eol):
+    """files: a trailing comma (an empty column a spreadsheet saved) made every reader of a tagged CSV stop at "more
+    fields than the header"; empty cells beyond the header read as the row, as in the label files (one rule,
+    cells_beyond_header). A cell there that holds something is still refused, naming its line."""
+    import tempfile
+
+    from tagger.data.tagged import read_csv_rows
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_tagged(Path(tmp) / "t.csv")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        plain = read_csv_rows(path)
+        rows = sorted(n for n in rows if n < len(lines) - 1)  # of the rows after the header
+        cells = list(extra)
+        if filled is not None:
+            rows = rows or [0]
+            cells.insert(len(cells) // 2, filled)
+        for n in rows:
+            lines[1 + n] += "," + ",".join(cells)
+        path.write_bytes((eol.join(lines) + eol).encode("utf-8"))
+        if filled is None:
+            assert read_csv_rows(path) == plain
+            return
+        with pytest.raises(InputError) as caught:
+            read_csv_rows(path)
+    assert str(caught.value).startswith(f"{path}:{rows[0] + 2}: more fields than the header")
+
+
 def test_a_tagged_csv_saved_with_cr_line_ends_and_semicolons_counts_the_same(tmp_path, capsys):
     """Fix round: a ';' tagged CSV saved with CR line ends only (an old Mac program) was 'not a tagged file' to stats,
     its delimiter picked from the whole file taken for its first line, while the same file with LF line ends was

@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..common.cells import guard_cell, guard_hash, guard_row, is_missing, report_id_of
 from ..common.terminal import counted, terminal_safe
 from ..common.files import (LONE_SURROGATE, REPORT_SUFFIXES, TAB_SEPARATED_SUFFIXES, UNDECODABLE, CsvDictRows,
-                            EntryKind, JsonBlock, LeftOut, csv_delimiter, csv_header, csv_problem,
+                            EntryKind, JsonBlock, LeftOut, cells_beyond_header, csv_delimiter, csv_header, csv_problem,
                             decode_bytes, describe_tab_table, entry_kind, file_name_text, first_line_of,
                             folder_files, glob_matches, iter_json_blocks, jsonl_line, names_nothing, no_such,
                             not_a_file, open_text_stream, open_workbook, parse_json_lines, quote_after_space_hint,
@@ -665,9 +665,13 @@ def _csv_rows(fh: IO[str], name: str, stem: str, text_column: str, id_column: st
             # messages name the row by the line its first cell is on, past any blank lines before it, and by its
             # spreadsheet row where line breaks inside cells above it make that another number
             where = reader.where(name)
-            if None in row:
-                yield BadRow(where, "more fields than the header" + quote_after_space_hint(row))
+            if cells_beyond_header(row):  # a trailing delimiter (an empty column a spreadsheet saved) gives only
+                # empty ones: read as the row
+                yield BadRow(where, "more fields than the header" + (
+                    quote_after_space_hint(row) or f" (a cell that holds the delimiter {delimiter!r} must be quoted; "
+                                                   "a column of your own needs a name in the header)"))
                 continue
+            row.pop(None, None)
             if any(isinstance(v, str) and UNDECODABLE.search(v) for v in row.values()):
                 yield BadRow(where, undecodable_row(fh))
                 continue

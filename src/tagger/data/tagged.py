@@ -47,10 +47,11 @@ from typing import TYPE_CHECKING
 
 from ..common.atomic import SQLITE_HEADER
 from ..common.cells import is_missing, paragraph_index_written, time_of_day_hint, unguard_cell, unguard_row
-from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, check_header,
-                            csv_delimiter, csv_header, csv_lines_start, first_in_run, first_line_of, iter_json_lines,
-                            json_start, load_json, open_text_stream, open_workbook, path_exists, quote_after_space_hint,
-                            read_text_lines, replace_surrogates, sheet_row_note, strict_rows, text_lines)
+from ..common.files import (EMPTY_FILE, GENERATOR_MARK, NO_SUCH_FILE, CsvDictRows, JsonProblem, cells_beyond_header,
+                            check_header, csv_delimiter, csv_header, csv_lines_start, first_in_run, first_line_of,
+                            iter_json_lines, json_start, load_json, open_text_stream, open_workbook, path_exists,
+                            quote_after_space_hint, read_text_lines, replace_surrogates, sheet_row_note, strict_rows,
+                            text_lines)
 from ..common.progress import progress_bar, shows_progress
 from ..common.signals import signals_held
 from ..common.terminal import counted, shell_arg
@@ -565,10 +566,12 @@ def csv_row_parts(path: Path, skip_blank: bool = True, check: Callable[[Path, li
     last: object = None
     for row in progress_bar(strict_rows(reader, path), f"reading {path.name}", total=total, enabled=enabled,
                             unit="rows"):
-        if None in row:  # cells beyond the header (a note typed in a spreadsheet): never dropped silently
+        if cells_beyond_header(row):  # a note typed right of the last column: never dropped silently (a trailing
+            # comma, an empty column a spreadsheet saved, gives only empty cells: read as the row)
             raise InputError(f"{reader.where(path)}: more fields than the header; is this the file tagger tag "
                              "wrote? (a note typed right of the last column needs a column name in the header)"
                              f"{quote_after_space_hint(row)}")
+        row.pop(None, None)
         if not skip_blank or any(row.values()):  # not a row of empty cells (a spreadsheet keeps rows once formatted)
             if rows is not None and len(part) >= rows and row.get("report") != last:  # a report's rows stay together
                 yield delimiter, header, part, lines

@@ -41,7 +41,9 @@ def check_card_path(model_file: str | Path) -> Path:
     saved (as :func:`~tagger.model.persistence.check_model_path` finds one where the manifest goes).
 
     Raises:
-        ModelFileError: a folder (or a link to one) is where the card goes, naming both paths.
+        ModelFileError: a folder (or a link to one) is where the card goes, or a file that is no model card
+            (:class:`~tagger.errors.ModelPathError`: it does not begin with the card's title, :data:`CARD_TITLE`),
+            naming both paths.
         InputError: the card's name is a link to a missing target (:func:`~tagger.common.atomic.write_target`).
 
     Example:
@@ -49,7 +51,7 @@ def check_card_path(model_file: str | Path) -> Path:
         'models/tagger.card.md'
     """
     from ..common.atomic import write_target
-    from ..errors import ModelFileError
+    from ..errors import ModelFileError, ModelPathError
 
     path = card_path(model_file)
     if path.is_dir():
@@ -57,7 +59,26 @@ def check_card_path(model_file: str | Path) -> Path:
         raise ModelFileError(f"{model_file}: its model card {path} would be written where {what} is; remove "
                              f"{remove}, or choose another model file name")
     write_target(path)
+    if path.is_file() and not _replaceable(path):  # a note of the user's named so: replacing it would lose it
+        raise ModelPathError(f"{model_file}: its model card would be written to {path}, a file that is not a model "
+                             f"card (it does not begin with {CARD_TITLE.strip()!r}), which would be replaced",
+                             f"remove it first if it may go, or {ModelPathError.ANOTHER_PATH}")
     return path
+
+
+CARD_TITLE = "# Model card: tagger "
+"""How every card :func:`model_card` writes begins (the tagger's version follows)."""
+
+
+def _replaceable(path: Path) -> bool:
+    """Whether the file ``path`` may be replaced by a card: it begins as a card does (:data:`CARD_TITLE`; a
+    byte-order mark allowed), or is empty (nothing to lose)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return False
+    return not head or head.decode("utf-8-sig", errors="replace").startswith(CARD_TITLE)
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -186,7 +207,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
     hp = manifest.get("hyperparameters") or {}
     thresholds = manifest.get("thresholds") or {}
     n_train, n_authored = manifest.get("n_train"), manifest.get("n_authored")
-    lines = [f"# Model card: tagger {manifest.get('tagger_version', '?')} (`{model_file}`)", "",
+    lines = [f"{CARD_TITLE}{manifest.get('tagger_version', '?')} (`{model_file}`)", "",
              "Written by `python train.py` next to the model; the evaluation numbers come from "
              "`reports/cv_report.json` (`python evaluate.py`). Do not edit by hand.", "",
              "## What it does", "",

@@ -15,7 +15,8 @@ between its two renames leaves its manifest as ``.<manifest>.<random>.pending``;
 completes the pair (and removes the previous model file the save kept aside under a second name). A save that
 fails leaves the previous pair (:func:`~tagger.common.atomic.replace_together` puts the previous model back when its
 manifest cannot follow it, where the folder allows it a second name, a hard link), and one that cannot succeed (a
-folder where the manifest goes, a model a load would refuse) is refused before anything is written.
+folder where the manifest goes, a model a load would refuse) is refused before anything is written, as is one that
+would replace a file that is no tagger model's (:func:`check_model_path`): a save replaces a model, nothing else.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import json
 import logging
 import os
 import platform
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
@@ -43,6 +45,7 @@ from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
 from ..common.signals import signals_held
+from ..common.terminal import counted
 from ..errors import InputError, ModelFileError, ModelPathError
 from ..labels import LABELS
 
@@ -104,8 +107,9 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
     folder made for the try), so that an unwritable ``--out`` is found before minutes of training.
 
     Raises:
-        ModelFileError: not an ``.npz`` name, a directory (or a folder where its manifest goes), or
-            (``for_writing``) a place no file can be written, naming ``path``.
+        ModelFileError: not an ``.npz`` name, a directory (or a folder where its manifest goes), a file that is no
+            tagger model's there or where its manifest goes (:class:`~tagger.errors.ModelPathError`: a save replaces
+            a model, never another file), or (``for_writing``) a place no file can be written, naming ``path``.
 
     Example:
         >>> check_model_path("model.txt")
@@ -123,9 +127,87 @@ def check_model_path(path: str | Path | None = None, for_writing: bool = False) 
         what = "a link to a folder" if mpath.is_symlink() else "a folder"
         raise ModelFileError(f"{path}: its manifest {mpath} would be written where {what} is; remove "
                              f"{'the link' if mpath.is_symlink() else 'the folder'}, or choose another model file name")
+    _check_replaceable(path)
     if for_writing:
         _check_writable(path)
     return path
+
+
+MANIFEST_MARKS = ("format_version", "model_sha256")
+"""What every manifest tagger writes holds, and a load checks a model against (one without them is refused)."""
+
+
+def _manifest_json(data: bytes) -> object:
+    """A manifest's bytes read as JSON, as a load reads them (a byte-order mark allowed: an editor's, after a
+    threshold edit).
+
+    Raises:
+        UnicodeDecodeError: not UTF-8.
+        JsonProblem: not JSON.
+    """
+    return load_json(data.decode("utf-8-sig"))
+
+
+def _settings(config: np.ndarray) -> object:
+    """The settings a model file keeps in its ``config`` array (JSON, as bytes), read as a load reads them."""
+    return json.loads(config.tobytes().decode("utf-8"))
+
+
+def _is_manifest(path: Path) -> bool:
+    """Whether ``path`` is a model's manifest as a load reads one: a JSON object with :data:`MANIFEST_MARKS`."""
+    try:
+        manifest = _manifest_json(path.read_bytes()) if path.is_file() else None  # a FIFO's read would wait
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(manifest, dict) and all(manifest.get(key) is not None for key in MANIFEST_MARKS)
+
+
+def _holds_a_model(path: Path) -> bool:
+    """Whether ``path`` is an ``.npz`` archive holding a model's settings, as a load reads them (its other arrays
+    are not read)."""
+    if not path.is_file():  # a device or FIFO (a read would wait), which a save's rename would replace
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return isinstance(_settings(npz["config"]), dict)
+    except Exception:  # noqa: BLE001 - not an archive, no settings, a .npy file: whatever numpy says, no model
+        return False
+
+
+def _holds_something(path: Path) -> bool:
+    """Whether a save to ``path`` would replace something: a file there that is not empty (an empty one holds
+    nothing to lose: a file made for the save to fill)."""
+    try:
+        return path.stat().st_size > 0 or not path.is_file()
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (a file where a folder goes: said later)
+        return False
+    except OSError:  # there, but not to be looked at: taken as something
+        return True
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to save a model to ``path`` where a save would replace a file that is no tagger model's: the model
+    file, or its manifest beside it. Replacing a model (retraining) is what a save is for; a model file is taken
+    as one when it holds a model's settings, or its manifest beside it is a model's (a model file cut short or
+    changed since, which a load refuses, is replaced by retraining), and a manifest likewise when it reads as one,
+    or the model file beside it holds a model (a manifest an edit broke).
+
+    Raises:
+        ModelPathError: naming the file in the way, what it is, and what to do.
+    """
+    mpath = manifest_path(path)
+    model_exists, manifest_exists = _holds_something(path), _holds_something(mpath)
+    if not model_exists and not manifest_exists:
+        return
+    model_is, manifest_is = model_exists and _holds_a_model(path), manifest_exists and _is_manifest(mpath)
+    if model_exists and not (model_is or manifest_is):
+        raise ModelPathError(f"{path}: is a file that is not a tagger model (no model's settings in it, and no "
+                             f"model manifest {mpath.name} beside it): saving a model there would replace it",
+                             f"remove it first if it may go, or {ModelPathError.ANOTHER_PATH}")
+    if manifest_exists and not (manifest_is or model_is):
+        raise ModelPathError(f"{path}: its manifest would be written to {mpath}, a file that is not a tagger model's "
+                             f"manifest (no JSON object with {' and '.join(MANIFEST_MARKS)}), which would be replaced",
+                             f"remove it first if it may go, or {ModelPathError.ANOTHER_PATH}")
 
 
 def _check_writable(path: Path) -> None:
@@ -227,7 +309,8 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     ``cv_summary`` …: every key but those the manifest records itself), ``metadata`` given replacing its keys.
 
     Raises:
-        ModelFileError: no ``path``; ``path`` is no model file name, or cannot be written.
+        ModelFileError: no ``path``; ``path`` is no model file name, is (or its manifest's name is) a file that is
+            no tagger model's (:func:`check_model_path`), or cannot be written.
         ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or
             ``thresholds_`` are not one number in (0, 1] per label (a model :func:`load_model` would refuse);
             :class:`~tagger.errors.InputError` (a ValueError the CLI reports) when :func:`load_model` would refuse
@@ -400,7 +483,7 @@ def _read_pair(path: Path) -> tuple[bytes, bytes | None, str]:
         manifest = mpath.read_bytes() if mpath.exists() else None
     digest = hashlib.sha256(data).hexdigest()
     with contextlib.suppress(ValueError, AttributeError, TypeError):
-        if manifest is not None and load_json(manifest.decode("utf-8-sig")).get("model_sha256") == digest:
+        if manifest is not None and _manifest_json(manifest).get("model_sha256") == digest:
             return data, manifest, digest
     with _pair_lock(path, exclusive=True):
         _finish_interrupted_save(path)
@@ -415,7 +498,7 @@ def _manifest_fix(path: Path, digest: str) -> str | None:
     mine = []
     for other in sorted(path.parent.glob("*.manifest.json")):
         with contextlib.suppress(OSError, ValueError, AttributeError, UnicodeDecodeError):
-            if load_json(other.read_bytes().decode("utf-8-sig")).get("model_sha256") == digest:
+            if _manifest_json(other.read_bytes()).get("model_sha256") == digest:
                 mine.append(other)
     if len(mine) != 1:
         return None
@@ -452,6 +535,25 @@ def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
         log.warning("%s: using edited thresholds for %s (trained: %s)", mpath.name, ", ".join(changed),
                     ", ".join(f"{lab}={b:.3f}" for lab, a, b in zip(LABELS, out, trained) if lab in changed))
     return out
+
+
+def _cut_short(data: bytes) -> bool:
+    """Whether a model file's bytes are the start of an archive without its end (a copy or download that stopped
+    part way): they begin as every ``.npz`` does (a zip archive; an empty file too), but no archive's end record
+    closes them. Bytes changed within, or added after the end, are not (its end is there).
+
+    Example:
+        >>> data = io.BytesIO()
+        >>> np.savez(data, a=np.arange(3))
+        >>> whole = data.getvalue()
+        >>> _cut_short(whole[:100]), _cut_short(b""), _cut_short(whole), _cut_short(whole + b"x"), _cut_short(b"{}")
+        (True, True, False, False, False)
+    """
+    return _ZIP_START.startswith(data[:len(_ZIP_START)]) and not zipfile.is_zipfile(io.BytesIO(data))
+
+
+_ZIP_START = b"PK\x03\x04"
+"""The first bytes of a zip archive, and so of every ``.npz`` file."""
 
 
 def _check_encoder(config: object, path: Path, retrain: str) -> None:
@@ -518,7 +620,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
         raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; "
                              f"{_manifest_fix(path, digest) or retrain}")
     try:
-        manifest = load_json(manifest_bytes.decode("utf-8-sig"))  # a BOM: saved by an editor after a threshold edit
+        manifest = _manifest_json(manifest_bytes)
     except UnicodeDecodeError as exc:
         raise ModelFileError(f"{mpath}: unreadable manifest ({exc}); {retrain}") from None
     except JsonProblem as exc:
@@ -534,7 +636,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
                              f"{__version__} reads ({', '.join(map(str, READABLE_FORMATS))}): upgrade "
                              "tagger to load it (pip install -U tagger, or git pull and pip install -e . in the "
                              "checkout); retraining here would replace it with an older-format model")
-    absent = [key for key in ("format_version", "model_sha256") if manifest.get(key) is None]
+    absent = [key for key in MANIFEST_MARKS if manifest.get(key) is None]
     if absent:  # said as what it is, not as "model format None" or a changed model file
         raise ModelFileError(f"{mpath}: has no {' and no '.join(absent)} (edited, or not written by tagger), so "
                              f"{path.name} cannot be checked against it; put back the manifest train wrote beside the "
@@ -558,13 +660,17 @@ def load_model(path: str | Path | None = None) -> Tagger:
                              f"(edited, or not written by tagger), so {path.name} cannot be checked against it; put "
                              f"back the manifest train wrote beside the model, or {retrain}")
     if digest != manifest.get("model_sha256"):
+        if _cut_short(data):  # a copy that stopped part way is no changed model: copying it again is the fix
+            raise ModelFileError(f"{path}: the model file is cut short ({counted(len(data), 'byte')}, and the end of "
+                                 "its archive is missing: a copy or download that stopped part way); copy it again "
+                                 f"from where it came from, or {retrain}")
         raise ModelFileError(f"{path}: model file changed since it was written (sha256 differs from "
                              f"{mpath.name}); restore it or {retrain}")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         del data  # the file's bytes are copied into the arrays: free them before the model is built (peak memory)
-        config = json.loads(arrays.pop("config").tobytes().decode("utf-8"))
+        config = _settings(arrays.pop("config"))
     except Exception as exc:  # noqa: BLE001 - a damaged or foreign file, whatever numpy says
         raise ModelFileError(f"{path}: cannot read the model ({type(exc).__name__}: {exc}); {retrain}") from None
     if version < 7 and isinstance(config, dict) and config.get("encoder"):
