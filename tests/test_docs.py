@@ -216,6 +216,27 @@ def test_readme_commands_use_only_options_the_parser_has(root):
     assert checked > 40 and (wrong, loose) == ([], [])
 
 
+def test_readme_command_blocks_run_top_to_bottom_without_overwriting(root):
+    """A new user pasting the *Command line* block in order met "tagged.csv: already exists; pass --force" (the saved
+    pages and the JSONL stories both wrote tagged.csv; big.jsonl and the folder tagged.jsonl, the table and the
+    tagged file tagged.sqlite): no command replaces a file without --force. In every bash block of README, a
+    command without --force writes no file (-o, --output, --html) an earlier command of the block wrote."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    clashes, outputs = [], 0
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
+        written: set[str] = set()
+        for line in block.splitlines():
+            command = line.split(" #")[0]
+            for name in re.findall(r"(?:^| )(?:-o|--output|--html) (\S+)", command):
+                if name in ("-", "/dev/stdout"):
+                    continue
+                outputs += 1
+                if name in written and "--force" not in command.split():
+                    clashes.append((name, command.strip()))
+                written.add(name)
+    assert outputs > 15 and clashes == []
+
+
 def test_every_page_asks_for_a_chinese_font_of_each_platform(root):
     """Visual QA: on a Linux machine the pages asked only for Noto Sans CJK SC and Microsoft YaHei and showed
     boxes where no such font was installed, and each page spelt its own font list. Every style sheet now uses
