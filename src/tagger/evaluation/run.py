@@ -494,7 +494,8 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
                             of(n_seen))
     reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
     if reviewed:
-        notes.append(f"{grouped(reviewed)} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
+        decisions = "is a person's review decision" if reviewed == 1 else "are a person's review decisions"
+        notes.append(f"{counted(reviewed, 'paragraph')} {decisions} (tagger review). Paragraphs flagged "
                      "with tag --review are the model's least certain, so its figures here are lower than on the "
                      "corpus as a whole; to measure the corpus, label a random sample of its paragraphs in an annotation "
                      "tool (tagger labels export) and score the tool's export.")
