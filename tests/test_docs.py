@@ -216,6 +216,22 @@ def test_readme_commands_use_only_options_the_parser_has(root):
     assert checked > 40 and (wrong, loose) == ([], [])
 
 
+def test_readme_python_example_says_what_the_trained_model_gives(root, shipped_model_file):
+    """*Use it* shows what `model.predict` gives (``# -> …`` under the call, and "`model.predict("…")` gives `[]`" in
+    the text about headings): the model python train.py trains gives exactly that."""
+    import tagger
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    use_it = readme.split("## Use it", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```python\n(.*?)```", use_it, re.S).group(1)
+    shown = re.findall(r"^model\.predict\((.+)\)\n# -> (.+)$", block, re.M)
+    shown += re.findall(r"`model\.predict\(([^`]+)\)` gives `([^`]+)`", use_it)
+    model = tagger.load(shipped_model_file)
+    assert len(shown) >= 2
+    for call, result in shown:
+        assert model.predict(ast.literal_eval(call)) == ast.literal_eval(result), call
+
+
 def test_readme_command_blocks_run_top_to_bottom_without_overwriting(root):
     """A new user pasting the *Command line* block in order met "tagged.csv: already exists; pass --force" (the saved
     pages and the JSONL stories both wrote tagged.csv; big.jsonl and the folder tagged.jsonl, the table and the
