@@ -599,7 +599,8 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)
-    unit = "reports (as the file groups its paragraphs)" if in_reports else "paragraphs (the file groups none into reports)"
+    # "groups none" was said of a tagged file whose reports hold one decision each: the report column was there
+    unit = "reports (as the file groups its paragraphs)" if in_reports else "paragraphs (no two of them are of one report)"
     lines = [f"# Test report — {md_text(str(test_file))}", "",
              f"{counted(len(examples), 'labelled paragraph')} scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
