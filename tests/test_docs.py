@@ -396,3 +396,16 @@ def test_committed_reports_quote_counts_as_evaluate_prints_them(root):
     for sentence in _CARD:
         assert re.search(sentence, card), sentence
         assert len(re.findall(sentence.replace(_COUNT, r"(\d[\d,]*)"), card)) == len(re.findall(sentence, card))
+
+
+def test_security_notes_name_every_upload_the_review_page_takes(root):
+    """SECURITY.md said the review page takes `.txt` uploads only, while tagger serve reads Word `.docx` and saved
+    `.html` pages too (README: "paste, or upload .txt/.docx/.html"): what a reader weighing the page's exposure
+    is told. Its note on uploads names every suffix the page takes, and the zip-bomb limit as the code has it."""
+    from tagger.apps.server import UPLOAD_XML_FACTOR
+    from tagger.common.files import REPORT_SUFFIXES
+
+    security = (root / "SECURITY.md").read_text(encoding="utf-8")
+    uploads = " ".join(security.split("- **Uploaded files**", 1)[1].split("\n- **", 1)[0].split())
+    assert [s for s in REPORT_SUFFIXES if f"`{s}`" not in uploads] == []
+    assert f"{UPLOAD_XML_FACTOR} times the limit" in uploads
