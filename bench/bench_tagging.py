@@ -257,11 +257,16 @@ def machine() -> dict:
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def readme_block(results: dict) -> str:
-    """README's speed table (what users feel) from a full run's results."""
+FULL_RUN = "last full run, `bench/results.json`"
+"""Whose figures README's speed table holds (its header)."""
+
+
+def readme_block(results: dict, source: str = FULL_RUN) -> str:
+    """README's speed table (what users feel) from a full run's results; ``source`` names the run in its header
+    (:func:`run_source`)."""
     c, t, j, s = results["cold_start"], results["throughput"], results["jobs"], results["stream"]
     return f"""\
-| what you do (last full run, `bench/results.json`) | result |
+| what you do ({source}) | result |
 |---|---|
 | `tagger tag` one seed report in a new process (median of {c['rounds']}) | {c['tag_seconds']:.2f} s wall, peak {c['tag_peak_rss_mb']:.0f} MB |
 | … the floor: bare `import numpy, rjieba, opencc` and one segmentation, same rounds | {c['bare_seconds']:.2f} s, peak {c['bare_peak_rss_mb']:.0f} MB (ratio {c['ratio']:.2f}) |
@@ -288,6 +293,20 @@ def results_path(partial: bool) -> Path:
     """Where a run's figures go by default: a full run's are the published ones (README's table quotes them);
     a partial run (``--quick``, ``--paragraphs``) never replaces them."""
     return ROOT / "bench" / ("results_quick.json" if partial else "results.json")
+
+
+def run_source(out: str, quick: bool = False, paragraphs: int | None = None) -> str:
+    """The name the printed speed table's header gives a run's figures: README's own for a full run into
+    ``bench/results.json``, else the run's (a ``--quick`` run's table was headed "last full run,
+    bench/results.json", the file it leaves as it is).
+
+    Example:
+        >>> run_source("bench/results_quick.json", quick=True)
+        'this --quick run, `bench/results_quick.json`'
+    """
+    if quick or paragraphs:
+        return f"this {'--quick' if quick else '--paragraphs'} run, `{out}`"
+    return FULL_RUN if Path(out).resolve() == results_path(False).resolve() else f"this run, `{out}`"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"tagged again in {r['retag_seconds']:.1f} s (peak {r['retag_peak_rss_mb']:.0f} MB); --force's "
                   f"look at it {r['force_check_seconds']:.2f} s")
     t = results["throughput"]
-    print(f"\n{readme_block(results)}\n\nIn CPU time (what a busy shared machine inflates less): predict_proba "
+    print(f"\n{readme_block(results, run_source(args.out, args.quick, args.paragraphs))}\n\nIn CPU time (what a busy shared machine inflates less): predict_proba "
           f"{t['cpu_chars_per_second'] / 1e6:.2f} M characters/s, bare rjieba {t['cpu_rjieba_chars_per_second'] / 1e6:.2f} "
           f"(ratio {t['cpu_ratio_to_rjieba']:.2f})")
     print(f"wrote {args.out}")

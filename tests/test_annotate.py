@@ -25,6 +25,7 @@ from tagger.annotation.labelfiles import (
 from tagger.annotation.suggest import (
     diversity_text,
     pick_diverse,
+    SuggestResult,
     suggest,
     suggest_from_reports,
     suggest_paragraphs,
@@ -285,6 +286,28 @@ def test_suggest_says_when_the_reports_hold_fewer_different_paragraphs_than_aske
         "; the other 4 repeat a suggested one but for numbers, names or a few characters, so fewer than the 10 "
         "asked for)")
     assert "asked for" not in suggest(FakeModel(texts), split_report("\n".join(texts), "r"), set(), n=2).summary()
+
+
+def test_suggest_groups_its_counts_and_says_what_it_is_doing_before_the_long_part(caplog):
+    """User test on 4,000 reports: tagger suggest said nothing for minutes (scoring, then clustering 10,526
+    candidates), then "30 of 10526 unlabelled paragraphs suggested (19914 paragraphs read: … 4838 already
+    labelled …)" where every other message groups thousands. A line before the scoring says what it does, and the
+    summary's counts are grouped."""
+    import logging
+
+    said = SuggestResult([], n_paragraphs=19914, n_headings=62, n_labelled=4838, n_duplicates=4488,
+                         n_candidates=10526, n_asked=30).summary()
+    assert said == ("0 of 10,526 unlabelled paragraphs suggested (19,914 paragraphs read: 62 headings and captions "
+                    "skipped, 4,838 already labelled, 4,488 repeated texts)")
+    texts = {normalize(_variant(t, 0, 0, 3, 0)): [0.5, 0.0, 0.0, 0.0, 0.0] for t in range(4)}
+    with caplog.at_level(logging.INFO, logger="tagger.annotation.suggest"):
+        suggest(FakeModel(texts), split_report("\n".join(texts), "r"), set(), n=2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "scoring 4 paragraphs, then picking 2 of the 4 not labelled yet, one per cluster of similar paragraphs"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="tagger.annotation.suggest"):  # no clustering to wait for: no line
+        suggest(FakeModel(texts), split_report("\n".join(texts), "r"), set(), n=4)
+    assert caplog.records == []
 
 
 def test_suggest_cli_writes_csv_and_never_overwrites(proj, reports, model_file, tmp_path, capsys):

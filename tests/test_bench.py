@@ -92,6 +92,18 @@ def test_a_quick_run_never_replaces_the_published_figures():
     assert bench.results_path(partial=True).name == "results_quick.json"
 
 
+def test_a_quick_run_prints_its_table_as_its_own():
+    """A --quick run printed its table headed "last full run, `bench/results.json`", figures of 10 k paragraphs
+    under the name of the published file it leaves as it is. A partial run's table names the run and its file."""
+    quick = bench.readme_block(_results(), bench.run_source("bench/results_quick.json", quick=True))
+    assert quick.startswith("| what you do (this --quick run, `bench/results_quick.json`) | result |")
+    assert "last full run" not in quick
+    assert bench.run_source("x.json", paragraphs=5000) == "this --paragraphs run, `x.json`"
+    assert bench.run_source("elsewhere.json") == "this run, `elsewhere.json`"
+    full = bench.run_source(str(bench.results_path(partial=False)))
+    assert bench.readme_block(_results(), full) == bench.readme_block(_results())  # README's table, as --update-readme
+
+
 def test_retag_measures_each_format_and_gets_the_same_bytes_again(cli_model, tmp_path):
     results = bench.bench_retag(Path(cli_model), tmp_path, 30, 10)
     assert results["paragraphs"] == 30 and results["xlsx_paragraphs"] == 10

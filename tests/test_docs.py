@@ -216,6 +216,43 @@ def test_readme_commands_use_only_options_the_parser_has(root):
     assert checked > 40 and (wrong, loose) == ([], [])
 
 
+def test_readme_python_example_says_what_the_trained_model_gives(root, shipped_model_file):
+    """*Use it* shows what `model.predict` gives (``# -> …`` under the call, and "`model.predict("…")` gives `[]`" in
+    the text about headings): the model python train.py trains gives exactly that."""
+    import tagger
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    use_it = readme.split("## Use it", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```python\n(.*?)```", use_it, re.S).group(1)
+    shown = re.findall(r"^model\.predict\((.+)\)\n# -> (.+)$", block, re.M)
+    shown += re.findall(r"`model\.predict\(([^`]+)\)` gives `([^`]+)`", use_it)
+    model = tagger.load(shipped_model_file)
+    assert len(shown) >= 2
+    for call, result in shown:
+        assert model.predict(ast.literal_eval(call)) == ast.literal_eval(result), call
+
+
+def test_readme_command_blocks_run_top_to_bottom_without_overwriting(root):
+    """A new user pasting the *Command line* block in order met "tagged.csv: already exists; pass --force" (the saved
+    pages and the JSONL stories both wrote tagged.csv; big.jsonl and the folder tagged.jsonl, the table and the
+    tagged file tagged.sqlite): no command replaces a file without --force. In every bash block of README, a
+    command without --force writes no file (-o, --output, --html) an earlier command of the block wrote."""
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    clashes, outputs = [], 0
+    for block in re.findall(r"```bash\n(.*?)```", readme, re.S):
+        written: set[str] = set()
+        for line in block.splitlines():
+            command = line.split(" #")[0]
+            for name in re.findall(r"(?:^| )(?:-o|--output|--html) (\S+)", command):
+                if name in ("-", "/dev/stdout"):
+                    continue
+                outputs += 1
+                if name in written and "--force" not in command.split():
+                    clashes.append((name, command.strip()))
+                written.add(name)
+    assert outputs > 15 and clashes == []
+
+
 def test_every_page_asks_for_a_chinese_font_of_each_platform(root):
     """Visual QA: on a Linux machine the pages asked only for Noto Sans CJK SC and Microsoft YaHei and showed
     boxes where no such font was installed, and each page spelt its own font list. Every style sheet now uses
@@ -359,3 +396,16 @@ def test_committed_reports_quote_counts_as_evaluate_prints_them(root):
     for sentence in _CARD:
         assert re.search(sentence, card), sentence
         assert len(re.findall(sentence.replace(_COUNT, r"(\d[\d,]*)"), card)) == len(re.findall(sentence, card))
+
+
+def test_security_notes_name_every_upload_the_review_page_takes(root):
+    """SECURITY.md said the review page takes `.txt` uploads only, while tagger serve reads Word `.docx` and saved
+    `.html` pages too (README: "paste, or upload .txt/.docx/.html"): what a reader weighing the page's exposure
+    is told. Its note on uploads names every suffix the page takes, and the zip-bomb limit as the code has it."""
+    from tagger.apps.server import UPLOAD_XML_FACTOR
+    from tagger.common.files import REPORT_SUFFIXES
+
+    security = (root / "SECURITY.md").read_text(encoding="utf-8")
+    uploads = " ".join(security.split("- **Uploaded files**", 1)[1].split("\n- **", 1)[0].split())
+    assert [s for s in REPORT_SUFFIXES if f"`{s}`" not in uploads] == []
+    assert f"{UPLOAD_XML_FACTOR} times the limit" in uploads

@@ -659,7 +659,10 @@ def test_a_reviewed_tagged_file_is_scored_on_its_decisions_with_a_note(tagged, c
 
     md, payload, _ = run_test(tagged, cli_model, out=tmp_path / "out", plots=False, n_boot=20)
     assert "\n1 labelled paragraph scored by" in md
-    assert "are a person's review decisions (tagger review)" in md and "least certain" in md
+    # one decision: "1 paragraph is …" (the note said "1 paragraphs are a person's review decisions")
+    assert "\n- 1 paragraph is a person's review decision (tagger review)" in md and "least certain" in md
+    # its report column groups paragraphs, but only one is labelled: not "the file groups none into reports"
+    assert "95% bootstrap intervals over paragraphs (no two of them are of one report)" in md
     for fmt in ("xlsx", "sqlite", "parquet"):  # review: the formats a reviewed file is tagged into were "binary"
         other = tmp_path / f"reviewed.{fmt}"
         assert main(["-q", "tag", str(tagged), "--model", cli_model, "-o", str(other)]) == 0

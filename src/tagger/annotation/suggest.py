@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import warnings
 from collections.abc import Collection, Sequence
@@ -39,11 +40,14 @@ from ..labels import LABELS, format_label_cell
 from ..text.normalize import CJK_RANGES
 from ..text.report import NO_LABEL_KINDS, Paragraph, misdecoded, read_report, report_id_problem
 from ..common.cells import guard_cell
+from ..common.terminal import counted, grouped
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "SuggestionsExist", "pick_diverse", "suggest", "collect_reports",
            "check_output_name", "diversity_text", "NEAR_REPEAT",
            "suggest_from_reports", "suggest_paragraphs", "refuse_misdecoded", "write_suggestions"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,12 @@ class SuggestResult:
             '0 of 2 unlabelled paragraphs suggested'
         """
         made = len(self.suggestions)
-        fewer = (f"; the other {self.n_candidates - made} repeat a suggested one but for numbers, names or a "
-                 f"few characters, so fewer than the {self.n_asked} asked for"
+        fewer = (f"; the other {grouped(self.n_candidates - made)} repeat a suggested one but for numbers, names or "
+                 f"a few characters, so fewer than the {grouped(self.n_asked)} asked for"
                  if 0 < made < min(self.n_asked, self.n_candidates) else "")
-        return (f"{made} of {self.n_candidates} unlabelled paragraphs suggested "
-                f"({self.n_paragraphs} paragraphs read: {self.n_headings} headings and captions skipped, "
-                f"{self.n_labelled} already labelled, {self.n_duplicates} repeated texts{fewer})")
+        return (f"{grouped(made)} of {counted(self.n_candidates, 'unlabelled paragraph')} suggested "
+                f"({counted(self.n_paragraphs, 'paragraph')} read: {grouped(self.n_headings)} headings and captions "
+                f"skipped, {grouped(self.n_labelled)} already labelled, {grouped(self.n_duplicates)} repeated texts{fewer})")
 
 
 # What tells two paragraphs of one template apart but not their meaning to a labeller, masked before
@@ -270,6 +274,9 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     result.n_candidates = len(candidates)
     if not candidates or n <= 0:
         return result
+    if len(candidates) > n:  # a sign of life: 10,000 candidates were minutes without a line (the clustering)
+        log.info("scoring %s, then picking %s of the %s not labelled yet, one per cluster of similar paragraphs",
+                 counted(len(paragraphs), "paragraph"), grouped(n), grouped(len(candidates)))
     # scored as `tagger tag` scores them: every paragraph with its report (report context)
     every = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
                                     [p.doc for p in paragraphs])

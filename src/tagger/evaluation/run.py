@@ -494,7 +494,8 @@ def _test_file_notes(test_file: str | Path, examples: list[Example], root: str |
                             of(n_seen))
     reviewed = sum(ex.source == REVIEWED_SOURCE for ex in examples)
     if reviewed:
-        notes.append(f"{grouped(reviewed)} paragraphs are a person's review decisions (tagger review). Paragraphs flagged "
+        decisions = "is a person's review decision" if reviewed == 1 else "are a person's review decisions"
+        notes.append(f"{counted(reviewed, 'paragraph')} {decisions} (tagger review). Paragraphs flagged "
                      "with tag --review are the model's least certain, so its figures here are lower than on the "
                      "corpus as a whole; to measure the corpus, label a random sample of its paragraphs in an annotation "
                      "tool (tagger labels export) and score the tool's export.")
@@ -598,7 +599,8 @@ def run_test(test_file: str | Path, model_path: str | Path | None = None, out: s
         fg.f1_vs_threshold(main.y_true, main.scores, thresholds, out / figures["f1_threshold"])
     errors = confident_errors(main, {e.id: e.text for e in examples})
     wall = round(time.perf_counter() - start, 1)
-    unit = "reports (as the file groups its paragraphs)" if in_reports else "paragraphs (the file groups none into reports)"
+    # "groups none" was said of a tagged file whose reports hold one decision each: the report column was there
+    unit = "reports (as the file groups its paragraphs)" if in_reports else "paragraphs (no two of them are of one report)"
     lines = [f"# Test report — {md_text(str(test_file))}", "",
              f"{counted(len(examples), 'labelled paragraph')} scored by {md_text(str(model_path))} (trained on data hash "
              f"`{str(model.manifest_.get('data_hash', '?'))[:16]}`). In brackets: 95% bootstrap intervals over "
