@@ -563,6 +563,75 @@ def test_a_signal_python_dropped_in_a_finaliser_still_unwinds_the_run(cli_model,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+class _Finalised:
+    """An object whose finaliser runs a signal's handler, as Python runs one that arrives while a ``__del__`` (a
+    weakref or gc callback) runs: the handler's exception is dropped (``sys.unraisablehook``)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self):
+        from tagger.apps import outcome
+
+        (outcome.on_sigterm if self.signum == signal.SIGTERM else outcome.on_sigint)(self.signum, None)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_python_dropped_while_tag_writes_to_stdout_stops_it_at_the_next_chunk(cli_model, tmp_path,
+                                                                                       monkeypatch, capfd, signum):
+    """A script sent SIGTERM to ``tagger tag in.jsonl -o - | …`` while the handler ran inside a finaliser: Python
+    dropped its exception, and tag, which commits no file, tagged every report on and exited 0 — the script read it
+    as a success. The dropped signal stops the run at the next chunk, as the signal itself does: "terminated", 143
+    (Ctrl-C: "interrupted", 130)."""
+    from tagger.apps import batch
+
+    src = _corpus(tmp_path / "in.jsonl", reports=30)
+    real_write = batch.Writer.write
+    written = []
+
+    def write_then_finalise(self, chunk):
+        real_write(self, chunk)
+        written.append(chunk)
+        if len(written) == 1:
+            _Finalised(signum)
+
+    monkeypatch.setattr(batch.Writer, "write", write_then_finalise)
+    code = main(["tag", str(src), "--model", cli_model, "-o", "-", "--chunk-size", "5"])
+    err = capfd.readouterr().err
+    assert code == (130 if signum == signal.SIGINT else 143), err[-600:]
+    assert err.strip().splitlines()[-1] == ("interrupted" if signum == signal.SIGINT else "terminated"), err[-600:]
+    assert "Exception ignored" not in err and "Traceback" not in err
+    assert len(written) == 1  # the next chunk was not tagged
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_python_dropped_in_a_command_printing_its_result_does_not_end_it_0(cli_model, tmp_path, monkeypatch,
+                                                                                   capsys, signum):
+    """``tagger stats tagged.jsonl`` (its counts printed to the terminal, no file written) got a SIGTERM while the
+    handler ran inside a finaliser, after the last point where it checks: it printed its table and exited 0, so the
+    script that sent it read a success. A dropped signal that nothing acted on ends the run as the signal would
+    have: "terminated", 143 (Ctrl-C: "interrupted", 130)."""
+    import tagger.analysis.stats as stats_module
+
+    tagged = tmp_path / "tagged.jsonl"
+    assert main(["-q", "tag", str(_corpus(tmp_path / "in.jsonl", reports=6)), "--model", cli_model,
+                 "-o", str(tagged)]) == 0
+    real_stats = stats_module.corpus_stats
+
+    def stats_then_finalise(*args, **kwargs):
+        counted = real_stats(*args, **kwargs)
+        _Finalised(signum)
+        return counted
+
+    monkeypatch.setattr(stats_module, "corpus_stats", stats_then_finalise)
+    capsys.readouterr()
+    code = main(["stats", str(tagged)])
+    err = capsys.readouterr().err
+    assert code == (130 if signum == signal.SIGINT else 143), err[-600:]
+    assert err.strip().splitlines()[-1] == ("interrupted" if signum == signal.SIGINT else "terminated"), err[-600:]
+    assert "Exception ignored" not in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("ext", ["jsonl", "sqlite"])
 def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_model, tmp_path, monkeypatch, capsys,
                                                                           ext):

@@ -1288,6 +1288,40 @@ def test_progress_shows_on_a_terminal_that_reports_no_size(monkeypatch):
     assert "fits" in shown and "tagging: 6 reports" in shown
 
 
+@pytest.mark.parametrize("enabled", [False, None, True])
+@pytest.mark.parametrize("loop", ["progress_bar", "counted_progress"])
+def test_each_item_of_a_progress_loop_is_a_point_where_the_job_may_stop(monkeypatch, loop, enabled):
+    """A job's progress loop (tag's chunks, the lines of a file read, cross-validation's fits) is where it stops for a
+    signal Python dropped (tagger.apps.outcome.act_on_dropped): each item, once handled, is a checkpoint — with a bar,
+    with logged lines, and quiet alike; a generator given is closed as the loop stops."""
+    import io
+
+    from tagger.common import progress
+    from tagger.common.signals import at_checkpoints
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: logged lines (enabled None); a bar: True
+    handled, closed = [], []
+
+    def source():
+        try:
+            yield from (["a", "b"], ["c"], ["d"], ["e"])
+        finally:
+            closed.append(True)
+
+    def stop():
+        if len(handled) == 2:
+            raise KeyboardInterrupt
+
+    items = (progress.progress_bar(source(), "reading", enabled=enabled) if loop == "progress_bar" else
+             progress.counted_progress(source(), "tagging", "report", len, enabled=enabled))
+    with at_checkpoints(stop), pytest.raises(KeyboardInterrupt):
+        for item in items:
+            handled.append(item)
+    assert handled == [["a", "b"], ["c"]]
+    if enabled is not True:  # a bar's loop leaves its iterable to the caller, as it did
+        assert closed == [True]
+
+
 @pytest.mark.parametrize("present, expected", [(1, "local"), (2, "published")])
 def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeypatch, capsys, present, expected):
     """A machine where only some dev texts were found again (89 of the 146 reports the committed report measured)

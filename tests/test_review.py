@@ -3465,7 +3465,8 @@ def test_a_ctrl_c_python_dropped_in_a_finaliser_does_not_stop_the_session_saving
     had every later save of the session refused by the commit gate meant for tagger tag's output: the page's save
     raised KeyboardInterrupt (a save in the background: unhandled in its thread), and the save as the session stopped
     said "stopped while writing the decisions into …" and ended 130, the decisions left in the journal. A session,
-    which declares no output, saves on Ctrl-C: the dropped one stops none of its saves."""
+    which declares no output, saves on Ctrl-C: the dropped one stops none of its saves, and the Ctrl-C acted on
+    after it (the session stops: exit 0) stands for it."""
     from tagger.apps import outcome, web
 
     class Finalised:
@@ -3483,11 +3484,53 @@ def test_a_ctrl_c_python_dropped_in_a_finaliser_does_not_stop_the_session_saving
         store.decide(decided, ["volunteer_work"], "ana")
         if saved_between:
             store.flush()  # the page's "save"
-        raise KeyboardInterrupt  # the second Ctrl-C, acted on
+        outcome.on_sigint(signal.SIGINT, None)  # the second Ctrl-C, acted on: its handler raises KeyboardInterrupt
 
     monkeypatch.setattr(web.WebServer, "serve_forever", serve)
     assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
     err = capsys.readouterr().err
-    assert "stopped while writing" not in err and "Traceback" not in err, err
+    assert "stopped while writing" not in err and "Traceback" not in err and "interrupted" not in err, err
     assert [r["reviewed_labels"] for r in _rows(tagged) if r.get("paragraph") == decided] == [["volunteer_work"]]
     assert not review_journal(tagged).exists()  # merged into the file
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_python_dropped_in_a_finaliser_stops_the_session_as_ctrl_c_does(tagged, monkeypatch, capsys,
+                                                                                  signum):
+    """A reviewer pressed Ctrl-C (or a service manager sent SIGTERM) as the handler ran inside a finaliser (a
+    __del__, a weakref or gc callback): Python dropped its exception and the session went on without a word, the page
+    still open. The server's loop acts on it at its next turn: the session stops as on Ctrl-C ("review stopped"), its
+    decisions saved into the file, exit 0."""
+    from tagger.apps import outcome, web
+
+    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
+    real_serve = web.WebServer.serve_forever
+
+    class Finalised:
+        def __del__(self):
+            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
+
+    decided = None
+
+    def serve(self, *args, **kwargs):
+        nonlocal decided
+        decided = self.app.store.queue[0]
+        self.app.store.decide(decided, ["volunteer_work"], "ana")
+        Finalised()
+        assert outcome.Run.dropped is not None  # the CLI kept it
+        watchdog = threading.Timer(60, self.shutdown)  # served on: the test fails instead of hanging
+        watchdog.start()
+        try:
+            real_serve(self, poll_interval=0.01)
+        finally:
+            watchdog.cancel()
+        raise AssertionError("the session went on after the dropped signal")
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    assert "review stopped" in err and "interrupted" not in err and "terminated" not in err, err
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+    assert [r["reviewed_labels"] for r in _rows(tagged) if r.get("paragraph") == decided] == [["volunteer_work"]]
+    assert not review_journal(tagged).exists()  # merged into the file
+    assert outcome.Run.dropped is None  # acted on

@@ -1044,6 +1044,43 @@ def test_sigterm_stops_tagger_serve_as_it_stops_tagger_review(project, cli_model
     assert "review page stopped" in err and "terminated" not in err, err
 
 
+@pytest.mark.parametrize("end", ["SIGTERM", "SIGINT"])
+def test_a_signal_python_dropped_in_a_finaliser_stops_tagger_serve_as_the_signal_does(project, cli_model,
+                                                                                      monkeypatch, capsys, end):
+    """A SIGTERM (or Ctrl-C) whose handler ran while Python was inside a finaliser (a __del__, a weakref or gc
+    callback) had its exception dropped: tagger serve served on, and the service manager that sent it waited for an
+    end that never came. The server's loop acts on it at its next turn, as on the signal itself: "review page
+    stopped", exit 0."""
+    import signal
+
+    from tagger.apps import outcome, web
+    from tagger.apps.cli import main
+
+    signum = getattr(signal, end)
+    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
+    real_serve = web.WebServer.serve_forever
+
+    class Finalised:
+        def __del__(self):
+            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
+
+    def serve(self, *args, **kwargs):
+        Finalised()
+        watchdog = threading.Timer(60, self.shutdown)  # served on: the test fails instead of hanging
+        watchdog.start()
+        try:
+            real_serve(self, poll_interval=0.01)
+        finally:
+            watchdog.cancel()
+        raise AssertionError("served on after the dropped signal")
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    assert main(["serve", "--port", "0", "--root", str(project), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "review page stopped" in err and "terminated" not in err and "interrupted" not in err, err
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+
+
 def test_port_80_takes_a_host_without_its_port():
     """On port 80 browsers send Host: 127.0.0.1 (no port): every request was refused (review)."""
     from tagger.apps.web import _Handler

@@ -32,8 +32,8 @@ from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, O
                       TaggerError, UsageError)
 from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
 from .entry import interrupted
-from .outcome import (Run, Terminated, final_outputs, note_commit, on_sigint, on_sigterm, refuse_after_signal,
-                      unraisable_hook)
+from .outcome import (Run, Terminated, act_on_dropped, final_outputs, note_commit, on_sigint, on_sigterm,
+                      refuse_after_signal, unraisable_hook)
 
 if TYPE_CHECKING:
     from ..annotation.labelfiles import ImportResult
@@ -962,6 +962,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(logging.WARNING if args.quiet else logging.DEBUG if args.debug else logging.INFO)
     from ..common.atomic import commit_gate, on_commit
     from ..common.files import warnings_once
+    from ..common.signals import at_checkpoints
 
     Run.reset()
     handlers = {signal.SIGTERM: on_sigterm, signal.SIGINT: on_sigint,
@@ -974,7 +975,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         previous = {}
     hook, sys.unraisablehook = sys.unraisablehook, unraisable_hook(sys.unraisablehook)
     try:  # a file read twice in the run: its encoding doubted once
-        with on_commit(note_commit), commit_gate(refuse_after_signal), warnings_once():
+        with (on_commit(note_commit), commit_gate(refuse_after_signal), at_checkpoints(act_on_dropped),
+              warnings_once()):
             Run.code = _dispatch(args)
         return Run.code
     finally:
@@ -1011,7 +1013,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     """Run the command; every expected failure becomes a message and an exit code."""
     try:
         _check_standard_output(args)
-        return args.func(args)
+        code = args.func(args)
+        act_on_dropped()  # a Ctrl-C or SIGTERM Python dropped, that no checkpoint met: the run ends as it would have
+        return code
     except TaggerError as exc:
         if args.debug:
             raise

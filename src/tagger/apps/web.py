@@ -41,6 +41,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..common.files import JsonProblem, load_json
+from ..common.signals import checkpoint
 from ..common.terminal import terminal_safe
 from ..errors import InputError, TaggerError
 from .outcome import Terminated
@@ -420,6 +421,13 @@ class WebServer(ThreadingHTTPServer):
                     self._quiet.wait_for(lambda: not self._under_way)
         except (KeyboardInterrupt, Terminated):  # asked again: stop now
             log.warning("stopped without waiting for %d request(s) under way", self._under_way)
+
+    def service_actions(self) -> None:
+        """Each turn of ``serve_forever``'s loop (a request taken, or half a second without one) is a
+        :func:`~tagger.common.signals.checkpoint`: a Ctrl-C or SIGTERM whose exception Python dropped stops the
+        server there, as the signal stops it (``tagger.apps.outcome.act_on_dropped``)."""
+        super().service_actions()
+        checkpoint()
 
     @property
     def url(self) -> str:

@@ -1,5 +1,6 @@
 """Progress: a tqdm bar on an interactive terminal; elsewhere (CI, pipes, ``nohup``, logs) a logged line now and
-then for a job that runs long (:func:`logged_progress`), none for one that does not.
+then for a job that runs long (:func:`logged_progress`), none for one that does not. With a bar or without, each
+item is a point where the job may stop (:func:`tagger.common.signals.checkpoint`, after the item is handled).
 
 Example:
     >>> list(progress_bar([1, 2], "items", enabled=False))
@@ -15,6 +16,8 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
+
+from .signals import checkpoint
 
 T = TypeVar("T")
 
@@ -44,12 +47,24 @@ def progress_bar(iterable: Iterable, desc: str, total: int | None = None, enable
     """Wrap ``iterable`` in a tqdm bar counting ``unit`` s when :func:`shows_progress` (80 x 24 on a terminal
     that reports no size); with no terminal to show it on (``enabled`` ``None``), a logged line now and then
     instead (:func:`logged_progress`: a 20-hour cross-validation run under ``nohup`` said nothing at all);
-    ``enabled=False`` (``--quiet``): nothing."""
+    ``enabled=False`` (``--quiet``): nothing. Each item handled is a :func:`~tagger.common.signals.checkpoint`."""
     if not shows_progress(enabled):
-        return logged_progress(iterable, desc, total, unit) if enabled is None else iterable
+        return _checked(logged_progress(iterable, desc, total, unit) if enabled is None else iterable)
     from tqdm import tqdm
 
-    return tqdm(iterable, desc=desc, total=total, leave=False, unit=unit, **_size())
+    return _checked(tqdm(iterable, desc=desc, total=total, leave=False, unit=unit, **_size()))
+
+
+def _checked(iterable: Iterable[T]) -> Iterator[T]:
+    """Yield the items of ``iterable``, each followed (once the caller asks for the next) by a
+    :func:`~tagger.common.signals.checkpoint`; a generator given is closed when this one is (early too)."""
+    try:
+        for item in iterable:
+            yield item
+            checkpoint()
+    finally:
+        if inspect.isgenerator(iterable):
+            iterable.close()
 
 
 def _size() -> dict:
@@ -66,14 +81,16 @@ def _size() -> dict:
 def counted_progress(iterable: Iterable[T], desc: str, unit: str, count: Callable[[T], int],
                      enabled: bool | None = None) -> Iterator[T]:
     """Yield the items of ``iterable`` while a bar counts ``count(item)`` of ``unit`` (singular) for each (a chunk of reports
-    counts its reports, not 1), when :func:`shows_progress`.
+    counts its reports, not 1), when :func:`shows_progress`; each item handled is a
+    :func:`~tagger.common.signals.checkpoint`.
 
     Example:
         >>> list(counted_progress([[1, 2], [3]], "tagging", "report", len, enabled=False))
         [[1, 2], [3]]
     """
     if not shows_progress(enabled):
-        yield from (logged_progress(iterable, desc, unit=f"{unit}s", count=count) if enabled is None else iterable)
+        yield from _checked(logged_progress(iterable, desc, unit=f"{unit}s", count=count) if enabled is None
+                            else iterable)
         return
     from tqdm import tqdm
 
@@ -81,6 +98,7 @@ def counted_progress(iterable: Iterable[T], desc: str, unit: str, count: Callabl
         for item in iterable:
             yield item
             bar.update(count(item))
+            checkpoint()
 
 
 def logged_progress(iterable: Iterable[T], desc: str, total: int | None = None, unit: str = "it",

@@ -3,6 +3,10 @@
 Used where an asynchronous ``KeyboardInterrupt`` or SIGTERM would do harm: while an output file is
 committed (the caller must know whether it was) and while worker processes are forked (an exception
 raised inside the interpreter's at-fork callbacks is printed and swallowed, so the signal would be lost).
+
+:func:`checkpoint` marks a point where a long job may stop (each item of a progress loop, each turn of a web
+server's loop): the checks registered with :func:`at_checkpoints` run there (the command line's acts on a signal
+whose exception Python dropped: ``tagger.apps.outcome``).
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-__all__ = ["signals_held"]
+__all__ = ["signals_held", "checkpoint", "at_checkpoints"]
 
 _HELD = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 
@@ -47,3 +51,35 @@ def signals_held() -> Iterator[None]:
                 handler(signum, None)  # e.g. raises KeyboardInterrupt or the CLI's Terminated
             elif handler == signal.SIG_DFL:
                 os.kill(os.getpid(), signum)
+
+
+_CHECKS: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def at_checkpoints(check: Callable[[], None]) -> Iterator[None]:
+    """Call ``check()`` at each :func:`checkpoint` while the block runs; what it raises stops the job there.
+
+    Example:
+        >>> def stop():
+        ...     raise KeyboardInterrupt
+        >>> with at_checkpoints(stop):  # doctest: +SKIP
+        ...     for row in progress_bar(rows, "reading"):  # KeyboardInterrupt after the first row
+        ...         handle(row)
+    """
+    _CHECKS.append(check)
+    try:
+        yield
+    finally:
+        _CHECKS.remove(check)
+
+
+def checkpoint() -> None:
+    """A point where a long job may stop (:func:`tagger.common.progress.progress_bar` calls it after each item, a
+    web server after each turn of its loop): runs the checks of :func:`at_checkpoints`; none: it does nothing.
+
+    Example:
+        >>> checkpoint()
+    """
+    for check in _CHECKS:
+        check()
