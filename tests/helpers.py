@@ -270,3 +270,34 @@ def tiny_project(root: Path, dev: bool = False) -> Path:
                 f"{doc},{i},{hashlib.sha256(t.encode('utf-8')).hexdigest()},{len(t)},{kind},{labels}\n"
                 for doc, i, t, kind, labels in rows), encoding="utf-8")
     return root
+
+
+def serve_after_a_dropped_signal(monkeypatch, signum, before=None) -> None:
+    """Make ``WebServer.serve_forever`` (``tagger review`` / ``serve``) call ``before(server)`` if given, then run the
+    signal handler for ``signum`` inside a finaliser — where Python drops its exception — and serve; a server that
+    serves on fails the test (a 60 s watchdog ends it) instead of hanging."""
+    import threading
+
+    from tagger.apps import outcome, web
+
+    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
+    real_serve = web.WebServer.serve_forever
+
+    class Finalised:
+        def __del__(self):
+            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
+
+    def serve(self, *args, **kwargs):
+        if before is not None:
+            before(self)
+        Finalised()
+        assert outcome.Run.dropped is not None  # the CLI kept it
+        watchdog = threading.Timer(60, self.shutdown)
+        watchdog.start()
+        try:
+            real_serve(self, poll_interval=0.01)
+        finally:
+            watchdog.cancel()
+        raise AssertionError("served on after the dropped signal")
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)

@@ -3501,32 +3501,18 @@ def test_a_signal_python_dropped_in_a_finaliser_stops_the_session_as_ctrl_c_does
     __del__, a weakref or gc callback): Python dropped its exception and the session went on without a word, the page
     still open. The server's loop acts on it at its next turn: the session stops as on Ctrl-C ("review stopped"), its
     decisions saved into the file, exit 0."""
-    from tagger.apps import outcome, web
+    from helpers import serve_after_a_dropped_signal
 
-    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
-    real_serve = web.WebServer.serve_forever
-
-    class Finalised:
-        def __del__(self):
-            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
+    from tagger.apps import outcome
 
     decided = None
 
-    def serve(self, *args, **kwargs):
+    def decide(server):
         nonlocal decided
-        decided = self.app.store.queue[0]
-        self.app.store.decide(decided, ["volunteer_work"], "ana")
-        Finalised()
-        assert outcome.Run.dropped is not None  # the CLI kept it
-        watchdog = threading.Timer(60, self.shutdown)  # served on: the test fails instead of hanging
-        watchdog.start()
-        try:
-            real_serve(self, poll_interval=0.01)
-        finally:
-            watchdog.cancel()
-        raise AssertionError("the session went on after the dropped signal")
+        decided = server.app.store.queue[0]
+        server.app.store.decide(decided, ["volunteer_work"], "ana")
 
-    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    serve_after_a_dropped_signal(monkeypatch, signum, before=decide)
     assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
     err = capsys.readouterr().err
     assert "review stopped" in err and "interrupted" not in err and "terminated" not in err, err

@@ -1053,28 +1053,11 @@ def test_a_signal_python_dropped_in_a_finaliser_stops_tagger_serve_as_the_signal
     stopped", exit 0."""
     import signal
 
-    from tagger.apps import outcome, web
+    from helpers import serve_after_a_dropped_signal
+
     from tagger.apps.cli import main
 
-    signum = getattr(signal, end)
-    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
-    real_serve = web.WebServer.serve_forever
-
-    class Finalised:
-        def __del__(self):
-            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
-
-    def serve(self, *args, **kwargs):
-        Finalised()
-        watchdog = threading.Timer(60, self.shutdown)  # served on: the test fails instead of hanging
-        watchdog.start()
-        try:
-            real_serve(self, poll_interval=0.01)
-        finally:
-            watchdog.cancel()
-        raise AssertionError("served on after the dropped signal")
-
-    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    serve_after_a_dropped_signal(monkeypatch, getattr(signal, end))
     assert main(["serve", "--port", "0", "--root", str(project), "--model", cli_model]) == 0
     err = capsys.readouterr().err
     assert "review page stopped" in err and "terminated" not in err and "interrupted" not in err, err
