@@ -348,7 +348,7 @@ def run_evaluation(opts: EvalOptions) -> tuple[str, dict, list[Path]]:
                     f"![F1 against threshold]({figures['f1_threshold']})", "",
                     f"![Co-occurrence]({figures['cooccurrence']})", ""]
     details += ["### Model insight", "", "Linear coefficients of the model trained on all training data "
-                "(`word:` words and word pairs, `char:` character n-grams, `lex_*` lexicon features).", "",
+                "(`word:` words and word pairs, `char:` character n-grams, `lex_*` lexicon features, `role:` role cues).", "",
                 terms_table(terms), ""]
     if dev_errors:
         details += ["### Most confident errors on the dev set", "", "Paragraph ids only: dev-set text is not ours "

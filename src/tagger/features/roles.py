@@ -15,7 +15,7 @@ label                           roles (a term of each in one sentence)
                                 an upgrade (改造, 更换, 增容, 投运 …)
 ``elevator_power_hookup``       电梯 / 加梯; supply (接电, 用电, 箱变, 容量 …)
 ``business_connection_speed``   an enterprise or project (企业, 园区, 项目 …); getting supply (报装, 接电, 业扩 …);
-                                faster or easier (缩短, 压缩, 绿色通道, 天 …)
+                                faster or easier (缩短, 压缩, 绿色通道, 3天 …)
 ``volunteer_work``              beyond duty (志愿, 义务, 免费, 慰问, 帮扶 …); an act (检查, 更换, 送, 上门 …)
 ==============================  ==========================================================================
 
@@ -43,26 +43,38 @@ from .rows import Rows
 
 __all__ = ["ROLES", "PLAN_WORDS", "RoleFeatures", "role_cues"]
 
+# one-character terms that stand inside other words, as patterns that leave those words out
+AGE = "(?:[6-9][0-9]|1[0-1][0-9]|[六七八九]十[多余几]?|百)岁"  # an elder's age: 八十多岁, 92岁 (not 28岁)
+HOUSEHOLD = "(?<![客用账农散商])户(?![口外])"  # 住户, 每户, 一户一表 (not 客户, 用户, 户外)
+COURTYARD = "(?<![医学法剧影寺])院(?![长士校])"  # 大院, 院落 (not 医院, 学院, 院长)
+METER = "(?<![代发外图])表(?![示扬彰态达演格率])"  # 电表, 一户一表 (not 代表, 表示, 表扬)
+LINE = "(?<![一在热路])线(?![上下索])"  # 进户线, 专线 (not 一线, 在线, 线上, 热线)
+FACTORY = "(?<!电)厂"  # 厂区, 新厂 (not 电厂, a power plant)
+DAYS = "(?:[0-9]|[一二三四五六七八九十两几半])(?:个)?(?:工作)?天"  # 3天, 两个工作天 (not 今天, 每天)
+
 ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
     "elderly_care": (
-        tuple("老人 老年 大爷 大妈 奶奶 爷爷 老两口 老伴 岁 敬老院 养老院 孤寡 空巢 独居 五保 高龄 老党员 老同志".split()),
+        tuple("老人 老年 大爷 大妈 奶奶 爷爷 老两口 老伴 敬老院 养老院 孤寡 空巢 独居 五保 高龄 老党员 老同志".split())
+        + (AGE,),
         tuple("检查 更换 安装 维修 送 慰问 上门 帮 排查 讲解 修 换 装".split())),
     "old_neighbourhood_retrofit": (
-        tuple("小区 院 楼 宿舍 家属 胡同 城中村 社区 居民 住户 户 平房 棚户".split()),
-        tuple("线路 电线 表 配电房 配电室 变压器 电缆 开关 低压 表箱 台区 线".split()),
+        tuple("小区 楼 宿舍 家属 胡同 城中村 社区 居民 住户 平房 棚户".split()) + (HOUSEHOLD, COURTYARD),
+        tuple("线路 电线 配电房 配电室 变压器 电缆 开关 低压 表箱 台区".split()) + (METER, LINE),
         tuple("改造 更换 换 升级 增容 新建 新装 安装 整治 完成 投运 通电 入地".split())),
     "elevator_power_hookup": (
         ("电梯", "加梯"),
-        tuple("接电 用电 供电 通电 表 箱变 变压器 电源 容量".split())),
+        tuple("接电 用电 供电 通电 箱变 变压器 电源 容量".split()) + (METER,)),
     "business_connection_speed": (
-        tuple("企业 园区 项目 厂 工厂 客户 商户 开发区".split()),
+        tuple("企业 园区 项目 工厂 客户 商户 开发区".split()) + (FACTORY,),
         tuple("报装 接电 送电 办电 用电申请 供电方案 装表 业扩 增容 获得电力 投产 用上电".split()),
-        tuple("缩短 压缩 提速 绿色通道 提前 天 小时 一次 专人 上门 零 简化 加快 特派员 快".split())),
+        tuple("缩短 压缩 提速 绿色通道 提前 小时 一次 专人 上门 零 简化 加快 特派员 快".split()) + (DAYS,)),
     "volunteer_work": (
         tuple("志愿 义务 免费 公益 爱心 捐 慰问 帮扶 奉献".split()),
         tuple("检查 更换 送 上门 开展 走进 为 帮 修".split())),
 }
-"""Per label, its roles: a sentence holding a term of each (any order) is a role cue of that label."""
+"""Per label, its roles: a sentence holding a term of each (any order) is a role cue of that label. A term is a
+regular expression; most are words as written, and the one-character ones that stand inside other words are
+patterns that leave those words out (below)."""
 
 PLAN_WORDS: tuple[str, ...] = tuple("将 计划 拟 预计 力争 争取 下一步 今后 要求 目标".split())
 """A sentence with one of these tells a plan, a target or a demand (codebook: none), or may: it gives no role cue.
@@ -73,7 +85,7 @@ _SENTENCE_END = re.compile("[。！？；!?;]")
 
 
 def _any_of(terms: Sequence[str]) -> re.Pattern:
-    return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
+    return re.compile("|".join(sorted(terms, key=len, reverse=True)))
 
 
 _ROLE_PATTERNS = [[_any_of(terms) for terms in ROLES[label]] for label in LABELS]

@@ -171,6 +171,10 @@ def _holds_a_model(path: Path) -> bool:
         with np.load(path, allow_pickle=False) as npz:
             return isinstance(_settings(npz["config"]), dict)
     except Exception:  # noqa: BLE001 - not an archive, no settings, a .npy file: whatever numpy says, no model
+        pass
+    try:  # a model file cut short (a copy that stopped) has lost its settings' place: a load says retrain, so may a save
+        return _cut_short(path.read_bytes())
+    except OSError:
         return False
 
 
@@ -540,7 +544,8 @@ def _thresholds(manifest: dict, trained: np.ndarray, mpath: Path) -> np.ndarray:
 def _cut_short(data: bytes) -> bool:
     """Whether a model file's bytes are the start of an archive without its end (a copy or download that stopped
     part way): they begin as every ``.npz`` does (a zip archive; an empty file too), but no archive's end record
-    closes them. Bytes changed within, or added after the end, are not (its end is there).
+    closes them. Bytes changed within, or added after the end, are not (its end is there; zipfile looks for it in
+    the last 64 KiB only, so more bytes added after it are found by its signature).
 
     Example:
         >>> data = io.BytesIO()
@@ -548,12 +553,17 @@ def _cut_short(data: bytes) -> bool:
         >>> whole = data.getvalue()
         >>> _cut_short(whole[:100]), _cut_short(b""), _cut_short(whole), _cut_short(whole + b"x"), _cut_short(b"{}")
         (True, True, False, False, False)
+        >>> _cut_short(whole + b"x" * 70_000)
+        False
     """
-    return _ZIP_START.startswith(data[:len(_ZIP_START)]) and not zipfile.is_zipfile(io.BytesIO(data))
+    return (_ZIP_START.startswith(data[:len(_ZIP_START)]) and not zipfile.is_zipfile(io.BytesIO(data))
+            and _ZIP_END not in data)
 
 
 _ZIP_START = b"PK\x03\x04"
 """The first bytes of a zip archive, and so of every ``.npz`` file."""
+_ZIP_END = b"PK\x05\x06"
+"""The signature of a zip archive's end record."""
 
 
 def _check_encoder(config: object, path: Path, retrain: str) -> None:

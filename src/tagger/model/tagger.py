@@ -1,4 +1,4 @@
-"""The :class:`Tagger`: word and character TF-IDF and lexicon features, one logistic regression per
+"""The :class:`Tagger`: word and character TF-IDF, lexicon and role-cue features, one logistic regression per
 label, optionally joined (in log-odds) by a second, strongly regularised one on the vectors of a
 pretrained sentence encoder (:mod:`tagger.features.encoder`); per-label thresholds tuned on out-of-fold scores inside ``fit``,
 and a report-context second stage (:mod:`tagger.model.context`) for paragraphs scored together with the
@@ -61,7 +61,8 @@ def _is_whole(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     """A finite number (an integer or a float, Python's or numpy's), not a bool, that a float holds: the rule of
-    every float hyperparameter (``C``, ``encoder_C``, ``lexicon_scale``, ``encoder_weight``, ``default_threshold``).
+    every float hyperparameter (``C``, ``encoder_C``, ``lexicon_scale``, ``roles_scale``, ``encoder_weight``,
+    ``default_threshold``).
     An integer too large for a float (``10**400``: finite, but no float) is none — training failed deep inside
     with an OverflowError, and a manifest's JSON would hold no number scoring could use.
 
