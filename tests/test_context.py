@@ -357,7 +357,7 @@ def test_evaluate_test_on_a_queue_scores_its_paragraphs_within_their_reports(shi
     model = shipped_like.save(tmp_path / "m.npz")
     report = tmp_path / "r02.txt"
     report.write_text("河西供电局助力老旧小区改造\n今年以来,河西供电局对辖区内五个老旧小区的配电设施进行了升级,更换老旧电缆两千多米,"
-                      "新装智能电表六百余只。\n改造完成后,小区居民再也不用担心夏天用电高峰跳闸了。\n"
+                      "新装智能电表六百余只。\n改造完成后,小区居民家中再也不跳闸了,电压也稳了。\n"
                       "供电局还为小区新加装的两部电梯开辟了接电绿色通道。\n", encoding="utf-8")
     queue = tmp_path / "queue.jsonl"
     assert main(["tag", str(report), "-o", str(queue), "--model", str(model), "--review", "1"]) == 0
