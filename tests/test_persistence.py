@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import tagger
 from tagger.common.atomic import atomic_write
 from tagger.common.paths import default_model_path, find_checkout
-from tagger.errors import ModelFileError
+from tagger.errors import ModelFileError, ModelPathError
 from tagger.model.persistence import FORMAT_VERSION, load_model, manifest_path, save_model
 
 PROBE = ["党员志愿者为孤寡老人义务检查线路。", "企业报装接电提速。", "为老旧小区加装电梯接电。", "公司召开党委会议。"]
@@ -1172,8 +1172,15 @@ def test_save_replaces_a_model_also_one_a_load_refuses(seed_model, tmp_path):
     manifest_path(path).unlink()
     seed_model.save(path, data_hash="fifth")
     assert load_model(path).manifest_["data_hash"] == "fifth"
-    path.write_bytes(path.read_bytes()[:1000])  # cut short and its manifest gone: a load says retrain (review)
-    manifest_path(path).unlink()
+    path.write_bytes(path.read_bytes()[:1000])  # cut short and its manifest gone: nothing says it was a model, so a
+    manifest_path(path).unlink()  # save refuses to replace it, and a load says to remove it before retraining (review)
+    with pytest.raises(ModelFileError, match=f"^{re.escape(str(path))}: the file is cut short .* no manifest "
+                                             rf"m\.manifest\.json is beside it; copy both again .* or remove "
+                                             f"{re.escape(str(path))} and retrain with: python train.py$"):
+        load_model(path)
+    with pytest.raises(ModelPathError, match="is a file that is not a tagger model"):
+        seed_model.save(path)
+    path.unlink()
     seed_model.save(path, data_hash="sixth")
     assert load_model(path).manifest_["data_hash"] == "sixth"
     empty = tmp_path / "empty.npz"

@@ -171,10 +171,6 @@ def _holds_a_model(path: Path) -> bool:
         with np.load(path, allow_pickle=False) as npz:
             return isinstance(_settings(npz["config"]), dict)
     except Exception:  # noqa: BLE001 - not an archive, no settings, a .npy file: whatever numpy says, no model
-        pass
-    try:  # a model file cut short (a copy that stopped) has lost its settings' place: a load says retrain, so may a save
-        return _cut_short(path.read_bytes())
-    except OSError:
         return False
 
 
@@ -626,6 +622,10 @@ def load_model(path: str | Path | None = None) -> Tagger:
         data, manifest_bytes, digest = _read_pair(path)
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if manifest_bytes is None and _cut_short(data):  # nothing says it was a model: a save would not replace it
+        raise ModelFileError(f"{path}: the file is cut short ({counted(len(data), 'byte')}, and the end of its archive "
+                             f"is missing: a copy or download that stopped part way) and no manifest {mpath.name} is "
+                             f"beside it; copy both again from where they came from, or remove {path} and {retrain}")
     if manifest_bytes is None:
         raise ModelFileError(f"{path}: no manifest {mpath.name} beside it, so the model cannot be checked; "
                              f"{_manifest_fix(path, digest) or retrain}")
