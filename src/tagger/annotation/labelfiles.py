@@ -517,7 +517,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         lock.parent.mkdir(parents=True, exist_ok=True)
     # a dry run only reads (the file is rewritten atomically): it takes the lock an import made, and makes none
     with _IMPORT_LOCK, (file_lock(lock) if not dry_run or lock.exists() else contextlib.nullcontext()):
-        examples = load_training_data(root, use_authored=True)
+        dev = dev_texts(root)
+        examples = load_training_data(root, use_authored=True, dev=dev)
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
         by_key: dict[str, Example] = {}  # the text as the model reads it: a copy in the other script is labelled too
         for ex, key in zip(examples, text_keys(examples)):
@@ -525,7 +526,6 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         result = ImportResult(target, dry_run=dry_run, same_text=same_text)
         replace: dict[str, str] = {}
         new_lines: list[str] = []
-        dev = dev_texts(root)
         taken = {"imported": 0, "other": 0}  # rows whose id another text has: the advice is said once, after them
         for row, key in zip(valid, text_keys(valid)):
             if row.labels is None:

@@ -395,11 +395,11 @@ def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, st
         LabelFileError: if ``root`` is not a project or a label file is invalid."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
-    examples = load_training_data(check_project(root), use_authored=True)
+    dev = dev_texts(check_project(root))  # scoring only: never suggested for labelling
+    examples = load_training_data(root, use_authored=True, dev=dev)
     for ex, key in zip(examples, text_keys(examples)):
         out.setdefault(text_sha(key), f"{ex.source} {ex.id}")
         ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, f"labels/{AUTHORED_GLOB}")))
-    dev = dev_texts(root)  # scoring only: never suggested for labelling
     for sha, where in [*dev.shas.items(), *((text_sha(key), where) for key, where in dev.keys.items())]:
         out.setdefault(sha, f"dev set {where}")
     return out, ids

@@ -130,8 +130,7 @@ def unraisable_hook(previous: Callable[[Any], None]) -> Callable[[Any], None]:
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         if tb is not None and tb.tb_frame.f_code in (on_sigterm.__code__, on_sigint.__code__):
-            exc = unraisable.exc_value
-            Run.dropped = Terminated(exc.signum) if isinstance(exc, Terminated) else KeyboardInterrupt()
+            Run.dropped = _again(unraisable.exc_value)
         else:
             previous(unraisable)
     return hook

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, closest_label, parse_label_cell, validate_labels
 from ..text.normalize import normalize_many
 from ..text.report import KINDS, read_report
+
+if TYPE_CHECKING:
+    from .devset import DevTexts
 
 log = logging.getLogger(__name__)
 
@@ -360,12 +363,16 @@ def _check_place(path: Path, line_no: int, doc: str, index: int, placed: dict[st
                          "or none (sentences grouped without an order)")
 
 
-def load_training_data(root: str | Path = ".", use_authored: bool = True) -> list[Example]:
+def load_training_data(root: str | Path = ".", use_authored: bool = True, dev: DevTexts | None = None
+                       ) -> list[Example]:
     """All labelled training paragraphs of a project checkout:
 
     * ``labels/seeds.csv`` over ``seeds/*.txt`` — real paragraphs, source ``seed``;
     * ``labels/imported.jsonl`` (if present) — real paragraphs labelled by annotators, source ``imported``;
     * ``labels/authored*.jsonl`` (if ``use_authored``) — authored training text, source ``authored``.
+
+    ``dev``: the project's :func:`~tagger.data.devset.dev_texts`, when the caller has them already (they are read
+    from the dev texts on disk); else read here.
 
     Raises:
         LabelFileError: for any invalid label file, an id present in two files, or a paragraph of the
@@ -390,7 +397,7 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True) -> lis
         seen[ex.id] = (ex.source, where)
     from .devset import MANIFEST_FILE, dev_texts  # here: devset builds on this module
 
-    dev, keys = dev_texts(root), text_keys(examples)
+    dev, keys = dev if dev is not None else dev_texts(root), text_keys(examples)
     leaked = [(ex, at, found) for ex, key, at in zip(examples, keys, wheres) if (found := dev.find(ex.text, key))]
     if leaked:
         ex, at, found = leaked[0]
