@@ -461,21 +461,48 @@ def test_a_reports_row_without_an_index_or_at_a_taken_one_is_refused_naming_both
                 min_size=1, max_size=8))
 def test_a_reports_rows_are_placed_all_or_none_each_at_its_own_index(tmp_path, layout):
     """Every row of a report (``doc``) has its own index, or none has one (a negative index is none); a row without a
-    doc is a paragraph of its own, with an index or not. Anything else is refused naming two rows of one report."""
+    doc is a paragraph of its own, without an index (one is refused naming its line: a place in no report). Anything
+    else is refused naming two rows of one report."""
     path = tmp_path / "t.jsonl"
     rows = [{"text": f"第{n}段：供电所走访客户。", "labels": [], **({} if doc is None else {"doc": doc}),
              **({} if index is None else {"index": index})} for n, (doc, index) in enumerate(layout)]
     placed = {doc: [i for d, i in layout if d == doc and i is not None and i >= 0] for doc in ("a", 7)}
     ok = all(not p or len(p) == len(set(p)) == sum(d == doc for d, _ in layout) for doc, p in placed.items())
+    ok = ok and not any(d is None and i is not None and i >= 0 for d, i in layout)
     try:
         examples = load_jsonl(_jsonl(path, rows))
     except LabelFileError as exc:
+        lone = re.match(rf'{re.escape(str(path))}:(\d+): "index" (\d+) but no "doc"', str(exc))
+        if lone:
+            assert not ok and layout[int(lone[1]) - 1] == (None, int(lone[2])), str(exc)
+            return
         found = re.match(rf"{re.escape(str(path))}:(\d+): .*?line (\d+)", str(exc))
         lines = [int(found[1]), int(found[2])]
         assert not ok and lines[0] != lines[1] and {layout[n - 1][0] for n in lines} in ({"a"}, {7}), str(exc)
         return
     assert ok
     assert [e.index for e in examples] == [-1 if i is None else i for _, i in layout]
+
+
+def test_an_index_without_a_doc_is_refused_naming_the_line_and_what_to_write(tmp_path):
+    """ids 2: a row with "index" and no "doc" was accepted: read as a paragraph of its own, its index unused — and
+    when its id was the doc of other rows, as a paragraph of that report at a place one of them had (two at index 0,
+    unchecked). Nothing documents an index without its report: refused, saying to add the doc or drop the index."""
+    path = tmp_path / "t.jsonl"
+    rows = [{"id": "r", "index": 0, "text": "供电公司青年志愿者走访独居老人。", "labels": ["elderly_care", "volunteer_work"]},
+            {"id": "r:0", "doc": "r", "index": 0, "text": "队员们为老人更换了老化的插座。", "labels": ["elderly_care"]},
+            {"id": "r:1", "doc": "r", "index": 1, "text": "施工人员检查了楼道里的表箱。", "labels": []}]
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(_jsonl(path, rows))
+    assert str(err.value) == (f'{path}:1: "index" 0 but no "doc": an index is the paragraph\'s place in its report, '
+                              'and the row names no report; add the report\'s "doc" (every row of that report with its '
+                              'own index), or drop "index" (a paragraph of its own)')
+    rows[0]["doc"] = ""  # an empty doc names no report either
+    with pytest.raises(LabelFileError, match=f'^{re.escape(str(path))}:1: "index" 0 but no "doc"'):
+        load_jsonl(_jsonl(path, rows))
+    rows[0] = {"id": "q", "index": -1, "text": rows[0]["text"], "labels": []}  # a negative index is no place: as none
+    del rows[2]
+    assert [(e.doc, e.index) for e in load_jsonl(_jsonl(path, rows))] == [("q", -1), ("r", 0)]
 
 
 def test_data_hash_changes_with_labels(root, project):

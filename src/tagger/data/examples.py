@@ -6,8 +6,8 @@ Seed labels live in ``labels/seeds.csv`` (one row per content paragraph, spreads
 that a row no longer matches, loading stops and names the row.
 
 JSONL rows: ``{"text": ..., "labels": [...]}`` plus optional ``id``, ``doc`` (the report: the CV
-group), ``index`` (position in the report: every row of a ``doc`` has its own, or none has one), ``kind`` and
-``source``.
+group), ``index`` (position in the report, given with its ``doc``: every row of a ``doc`` has its own, or none
+has one), ``kind`` and ``source``.
 """
 
 from __future__ import annotations
@@ -233,7 +233,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
 
     Raises:
         LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels,
-            duplicate ids, and a row of a report without an index among rows with one or at an index taken.
+            duplicate ids, an ``index`` without a ``doc``, and a row of a report without an index among rows with
+            one or at an index taken.
     """
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
@@ -322,6 +323,10 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
         doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
         if obj.get("doc") not in (None, ""):  # a report's rows: each at its own place, or none is placed
             _check_place(path, line_no, doc, index, placed, unplaced)
+        elif index >= 0:  # a place in no report: read as a paragraph of its own, the index was unused
+            raise LabelFileError(f"{where}: \"index\" {index} but no \"doc\": an index is the paragraph's place in "
+                                 "its report, and the row names no report; add the report's \"doc\" (every row of "
+                                 "that report with its own index), or drop \"index\" (a paragraph of its own)")
         examples.append((Example(pid, doc, obj["text"], labels, str(obj.get("source") or source), index, kind),
                          where))
     if not examples:
