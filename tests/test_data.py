@@ -505,6 +505,75 @@ def test_an_index_without_a_doc_is_refused_naming_the_line_and_what_to_write(tmp
     assert [(e.doc, e.index) for e in load_jsonl(_jsonl(path, rows))] == [("q", -1), ("r", 0)]
 
 
+def _authored(root, name, rows):
+    return _jsonl(root / "labels" / f"authored_{name}.jsonl", rows)
+
+
+def test_one_report_in_two_label_files_is_refused_naming_both(tmp_path):
+    """ids 1: an author who reused a doc ("report_007") in a new file made the two files' paragraphs one report —
+    one story for the report-context scores, one cross-validation fold — with index 0 and 1 twice each, and training
+    ran without a word. Refused naming the doc, a row of each file and what to do; the same for a seed report's id
+    given to imported rows, and for a row without doc (a report of its own, named by its id)."""
+    root = tiny_project(tmp_path / "p")
+    first = _authored(root, "a", [
+        {"id": "a1", "doc": "report_007", "index": 0, "text": "供电公司青年志愿者走访独居老人。", "labels": []},
+        {"id": "a2", "doc": "report_007", "index": 1, "text": "队员们为老人更换了老化的插座。", "labels": ["elderly_care"]}])
+    second = _authored(root, "b", [
+        {"id": "b0", "text": "营业厅推出小微企业接电服务。", "labels": []},
+        {"id": "b1", "doc": "report_007", "index": 0, "text": "某小区启动老旧配电设施改造。", "labels": []},
+        {"id": "b2", "doc": "report_007", "index": 1, "text": "施工人员更换了楼道里的表箱。", "labels": []}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(root)
+    assert str(err.value) == (f'report "report_007" has rows in two label files ({first}:1 and {second}:2): training '
+                              "would read them as one report (one story for the report-context scores, one "
+                              "cross-validation fold, their positions in it mixed); give the report in one of the "
+                              'files another "doc"')
+    _authored(root, "b", [{"id": "b1", "doc": "report_008", "index": 0, "text": "某小区启动老旧配电设施改造。",
+                           "labels": []}])
+    assert [(e.doc, e.index) for e in load_training_data(root)][2:] == [("report_007", 0), ("report_007", 1),
+                                                                         ("report_008", 0)]
+    imported = _jsonl(root / "labels" / "imported.jsonl", [
+        {"id": "n:0", "doc": "s1", "text": "党员服务队走进敬老院。", "labels": [], "source": "imported"}])
+    with pytest.raises(LabelFileError, match=re.escape(f'report "s1" has rows in two label files '
+                                                       f'({root / "labels" / "seeds.csv"}:2 and {imported}:1)')):
+        load_training_data(root)
+    imported.unlink()
+    _authored(root, "b", [{"id": "report_007", "text": "某小区启动老旧配电设施改造。", "labels": []}])
+    with pytest.raises(LabelFileError, match=re.escape(f'report "report_007" has rows in two label files ({first}:1 '
+                                                       f'and {root / "labels" / "authored_b.jsonl"}:1)')):
+        load_training_data(root)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["a", "b", "7", None])), min_size=1, max_size=9))
+def test_a_report_is_in_one_label_file(tmp_path, layout):
+    """Property: training data loads exactly when no report (``doc``) has rows in two label files; a refusal names
+    that doc and a row of it in each of two files (the first file to have it, then the other)."""
+    root = tmp_path / "p"
+    if not root.exists():
+        tiny_project(root)
+    for old in (root / "labels").glob("authored_*.jsonl"):
+        old.unlink()
+    files: dict[int, list[dict]] = {}
+    for n, (k, doc) in enumerate(layout):
+        files.setdefault(k, []).append({"id": f"x{n}", "text": f"第{n}段：供电所走访客户。", "labels": [],
+                                        **({} if doc is None else {"doc": doc})})
+    paths = {k: _authored(root, f"f{k}", rows) for k, rows in files.items()}
+    docs = {doc: {k for k, d in layout if d == doc} for doc in ("a", "b", "7")}
+    try:
+        examples = load_training_data(root)
+    except LabelFileError as exc:
+        found = re.match(r'report "(\w+)" has rows in two label files \((.+):(\d+) and (.+):(\d+)\)', str(exc))
+        doc, at = found[1], [(found[2], int(found[3])), (found[4], int(found[5]))]
+        assert len(docs[doc]) > 1 and at[0][0] != at[1][0], str(exc)
+        for path, line in at:
+            (k,) = [k for k, p in paths.items() if str(p) == path]
+            assert files[k][line - 1].get("doc") == doc
+        return
+    assert all(len(k) <= 1 for k in docs.values())
+    assert len(examples) == 2 + len(layout)
+
+
 def test_data_hash_changes_with_labels(root, project):
     a = data_hash(load_training_data(root))
     assert a == data_hash(load_training_data(root)) == data_hash(load_training_data(project))
