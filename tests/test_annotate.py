@@ -1309,6 +1309,37 @@ def test_import_skips_a_labelled_paragraph_in_another_writing_naming_both(tmp_pa
     assert load_training_data(root)[-1].id == "m:0"  # the project still loads
 
 
+def test_import_refuses_a_report_of_another_label_file_writing_nothing(tmp_path):
+    """ids 1: labels import added rows of report "report_007" that an authored file has already (other paragraphs, so
+    no id was taken): training then read the authored and the imported paragraphs as one report — or, now, refuses the
+    project, and every later import with it. Refused before anything is written, naming the import's row, the other
+    file's line and the way out (another id for the report); the same report id in labels/imported.jsonl alone is
+    fine (a report labelled over several imports)."""
+    root = tiny_project(tmp_path / "p")
+    authored = root / "labels" / "authored_a.jsonl"
+    authored.write_text(json.dumps({"id": "a1", "doc": "report_007", "text": "供电公司青年志愿者走访独居老人。",
+                                    "labels": ["elderly_care", "volunteer_work"]}, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+    def row(pid, text):
+        return {"id": pid, "text": text, "text_sha": text_sha(text), "labels": "none"}
+
+    rows = [row("report_007:5", "客户经理上门指导企业办理用电报装。"), row("report_007:6", "该公司为园区企业开辟报装绿色通道。"),
+            row("r9:0", "施工人员更换了楼道里的表箱。")]
+    for dry_run in (True, False):
+        with pytest.raises(LabelFileError) as err:
+            import_rows(rows, root, source="page", dry_run=dry_run)
+        assert str(err.value).startswith(
+            f'page, row 1: id report_007:5: report "report_007" has rows in two label files ({authored}:1 and '
+            f"{root / IMPORTED_FILE}, where it would be imported): training would read them as one report"), err.value
+        assert "row 2" not in str(err.value)  # said once for the report
+        assert "Give each report an id of its own across batches" in str(err.value)
+        assert not (root / IMPORTED_FILE).exists()
+    assert import_rows(rows[2:], root, source="page").added == ["r9:0"]
+    assert import_rows([row("r9:1", "队员们为老人更换了老化的插座。")], root, source="page").added == ["r9:1"]
+    assert [e.doc for e in load_training_data(root)][-3:] == ["r9", "r9", "report_007"]
+
+
 _SPACES = st.lists(st.tuples(st.integers(0, 40), st.sampled_from([" ", "\u3000", "\t", "  "])), max_size=3)
 
 

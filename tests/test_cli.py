@@ -517,6 +517,22 @@ def test_train_on_broken_labels_names_row(project, tmp_path, capsys):
     assert not (tmp_path / "m.npz").exists()
 
 
+def test_train_refuses_a_report_in_two_label_files_or_an_index_without_a_doc_on_one_line(project, tmp_path, capsys):
+    """ids 1, 2: a new authored file that reused a report's doc, or gave a row an index and no doc, was trained on
+    without a word; now one error line each (file, line, doc, what to do), exit 1 as for every bad label file, and no
+    model written."""
+    extra, out = project / "labels" / "authored_new.jsonl", tmp_path / "m.npz"
+    row = {"id": "new:0", "doc": "genre-reports1-r01", "index": 0, "text": "供电所青年志愿者走访独居老人。", "labels": []}
+    for problem, said in [(row, f'error: report "genre-reports1-r01" has rows in two label files '
+                                f'({extra}:1 and {project / "labels" / "authored_reports_1.jsonl"}:1): '),
+                          ({**row, "doc": None, "index": 3}, f'error: {extra}:1: "index" 3 but no "doc": ')]:
+        extra.write_text(json.dumps(problem, ensure_ascii=False) + "\n", encoding="utf-8")
+        assert main(["train", "--root", str(project), "--out", str(out), "--no-cv"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(said) and err.count("\n") == 1 and "Traceback" not in err, err
+        assert not out.exists()
+
+
 def test_train_outside_a_checkout(tmp_path, capsys):
     assert main(["train", "--root", str(tmp_path), "--out", str(tmp_path / "m.npz")]) == 1
     assert "not found; run from the project checkout or pass --root" in capsys.readouterr().err

@@ -461,21 +461,117 @@ def test_a_reports_row_without_an_index_or_at_a_taken_one_is_refused_naming_both
                 min_size=1, max_size=8))
 def test_a_reports_rows_are_placed_all_or_none_each_at_its_own_index(tmp_path, layout):
     """Every row of a report (``doc``) has its own index, or none has one (a negative index is none); a row without a
-    doc is a paragraph of its own, with an index or not. Anything else is refused naming two rows of one report."""
+    doc is a paragraph of its own, without an index (one is refused naming its line: a place in no report). Anything
+    else is refused naming two rows of one report."""
     path = tmp_path / "t.jsonl"
     rows = [{"text": f"第{n}段：供电所走访客户。", "labels": [], **({} if doc is None else {"doc": doc}),
              **({} if index is None else {"index": index})} for n, (doc, index) in enumerate(layout)]
     placed = {doc: [i for d, i in layout if d == doc and i is not None and i >= 0] for doc in ("a", 7)}
     ok = all(not p or len(p) == len(set(p)) == sum(d == doc for d, _ in layout) for doc, p in placed.items())
+    ok = ok and not any(d is None and i is not None and i >= 0 for d, i in layout)
     try:
         examples = load_jsonl(_jsonl(path, rows))
     except LabelFileError as exc:
+        lone = re.match(rf'{re.escape(str(path))}:(\d+): "index" (\d+) but no "doc"', str(exc))
+        if lone:
+            assert not ok and layout[int(lone[1]) - 1] == (None, int(lone[2])), str(exc)
+            return
         found = re.match(rf"{re.escape(str(path))}:(\d+): .*?line (\d+)", str(exc))
         lines = [int(found[1]), int(found[2])]
         assert not ok and lines[0] != lines[1] and {layout[n - 1][0] for n in lines} in ({"a"}, {7}), str(exc)
         return
     assert ok
     assert [e.index for e in examples] == [-1 if i is None else i for _, i in layout]
+
+
+def test_an_index_without_a_doc_is_refused_naming_the_line_and_what_to_write(tmp_path):
+    """ids 2: a row with "index" and no "doc" was accepted: read as a paragraph of its own, its index unused — and
+    when its id was the doc of other rows, as a paragraph of that report at a place one of them had (two at index 0,
+    unchecked). Nothing documents an index without its report: refused, saying to add the doc or drop the index."""
+    path = tmp_path / "t.jsonl"
+    rows = [{"id": "r", "index": 0, "text": "供电公司青年志愿者走访独居老人。", "labels": ["elderly_care", "volunteer_work"]},
+            {"id": "r:0", "doc": "r", "index": 0, "text": "队员们为老人更换了老化的插座。", "labels": ["elderly_care"]},
+            {"id": "r:1", "doc": "r", "index": 1, "text": "施工人员检查了楼道里的表箱。", "labels": []}]
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(_jsonl(path, rows))
+    assert str(err.value) == (f'{path}:1: "index" 0 but no "doc": an index is the paragraph\'s place in its report, '
+                              'and the row names no report; add the report\'s "doc" (every row of that report with its '
+                              'own index), or drop "index" (a paragraph of its own)')
+    rows[0]["doc"] = ""  # an empty doc names no report either
+    with pytest.raises(LabelFileError, match=f'^{re.escape(str(path))}:1: "index" 0 but no "doc"'):
+        load_jsonl(_jsonl(path, rows))
+    rows[0] = {"id": "q", "index": -1, "text": rows[0]["text"], "labels": []}  # a negative index is no place: as none
+    del rows[2]
+    assert [(e.doc, e.index) for e in load_jsonl(_jsonl(path, rows))] == [("q", -1), ("r", 0)]
+
+
+def _authored(root, name, rows):
+    return _jsonl(root / "labels" / f"authored_{name}.jsonl", rows)
+
+
+def test_one_report_in_two_label_files_is_refused_naming_both(tmp_path):
+    """ids 1: an author who reused a doc ("report_007") in a new file made the two files' paragraphs one report —
+    one story for the report-context scores, one cross-validation fold — with index 0 and 1 twice each, and training
+    ran without a word. Refused naming the doc, a row of each file and what to do; the same for a seed report's id
+    given to imported rows, and for a row without doc (a report of its own, named by its id)."""
+    root = tiny_project(tmp_path / "p")
+    first = _authored(root, "a", [
+        {"id": "a1", "doc": "report_007", "index": 0, "text": "供电公司青年志愿者走访独居老人。", "labels": []},
+        {"id": "a2", "doc": "report_007", "index": 1, "text": "队员们为老人更换了老化的插座。", "labels": ["elderly_care"]}])
+    second = _authored(root, "b", [
+        {"id": "b0", "text": "营业厅推出小微企业接电服务。", "labels": []},
+        {"id": "b1", "doc": "report_007", "index": 0, "text": "某小区启动老旧配电设施改造。", "labels": []},
+        {"id": "b2", "doc": "report_007", "index": 1, "text": "施工人员更换了楼道里的表箱。", "labels": []}])
+    with pytest.raises(LabelFileError) as err:
+        load_training_data(root)
+    assert str(err.value) == (f'report "report_007" has rows in two label files ({first}:1 and {second}:2): training '
+                              "would read them as one report (one story for the report-context scores, one "
+                              "cross-validation fold, their positions in it mixed); give the report in one of the "
+                              'files another "doc"')
+    _authored(root, "b", [{"id": "b1", "doc": "report_008", "index": 0, "text": "某小区启动老旧配电设施改造。",
+                           "labels": []}])
+    assert [(e.doc, e.index) for e in load_training_data(root)][2:] == [("report_007", 0), ("report_007", 1),
+                                                                         ("report_008", 0)]
+    imported = _jsonl(root / "labels" / "imported.jsonl", [
+        {"id": "n:0", "doc": "s1", "text": "党员服务队走进敬老院。", "labels": [], "source": "imported"}])
+    with pytest.raises(LabelFileError, match=re.escape(f'report "s1" has rows in two label files '
+                                                       f'({root / "labels" / "seeds.csv"}:2 and {imported}:1)')):
+        load_training_data(root)
+    imported.unlink()
+    _authored(root, "b", [{"id": "report_007", "text": "某小区启动老旧配电设施改造。", "labels": []}])
+    with pytest.raises(LabelFileError, match=re.escape(f'report "report_007" has rows in two label files ({first}:1 '
+                                                       f'and {root / "labels" / "authored_b.jsonl"}:1)')):
+        load_training_data(root)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["a", "b", "7", None])), min_size=1, max_size=9))
+def test_a_report_is_in_one_label_file(tmp_path, layout):
+    """Property: training data loads exactly when no report (``doc``) has rows in two label files; a refusal names
+    that doc and a row of it in each of two files (the first file to have it, then the other)."""
+    root = tmp_path / "p"
+    if not root.exists():
+        tiny_project(root)
+    for old in (root / "labels").glob("authored_*.jsonl"):
+        old.unlink()
+    files: dict[int, list[dict]] = {}
+    for n, (k, doc) in enumerate(layout):
+        files.setdefault(k, []).append({"id": f"x{n}", "text": f"第{n}段：供电所走访客户。", "labels": [],
+                                        **({} if doc is None else {"doc": doc})})
+    paths = {k: _authored(root, f"f{k}", rows) for k, rows in files.items()}
+    docs = {doc: {k for k, d in layout if d == doc} for doc in ("a", "b", "7")}
+    try:
+        examples = load_training_data(root)
+    except LabelFileError as exc:
+        found = re.match(r'report "(\w+)" has rows in two label files \((.+):(\d+) and (.+):(\d+)\)', str(exc))
+        doc, at = found[1], [(found[2], int(found[3])), (found[4], int(found[5]))]
+        assert len(docs[doc]) > 1 and at[0][0] != at[1][0], str(exc)
+        for path, line in at:
+            (k,) = [k for k, p in paths.items() if str(p) == path]
+            assert files[k][line - 1].get("doc") == doc
+        return
+    assert all(len(k) <= 1 for k in docs.values())
+    assert len(examples) == 2 + len(layout)
 
 
 def test_data_hash_changes_with_labels(root, project):

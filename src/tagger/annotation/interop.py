@@ -76,6 +76,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from functools import cached_property
+from itertools import count
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import quoteattr
@@ -534,7 +535,7 @@ def _from_label_jsonl(path: Path) -> ExportSource:
         raise InputError(str(exc)) from None
     items: list[ExportItem] = []
     errors: list[str] = []
-    numbered: dict[str, int] = {}  # a report given by "doc" without "index": its paragraphs numbered in file order
+    numbered: dict[str, Iterator[int]] = {}  # a report given by "doc" without "index": its rows numbered in file order
     if examples and all(ex.doc == ex.id and not _PARAGRAPH_ID.fullmatch(ex.id) for ex in examples):
         raise InputError(f"{path}: its ids (e.g. {examples[0].id!r}) are not '<report>:<paragraph index>' and its rows "
                          "name no report (doc): loose paragraphs, such as authored training text, not paragraphs of "
@@ -544,9 +545,8 @@ def _from_label_jsonl(path: Path) -> ExportSource:
         where = f"{path}, paragraph {ex.id}"
         pid = ex.id
         if ex.doc != ex.id and ex.id.rpartition(":")[0] != ex.doc:  # the row's "doc" names its report: keep it
-            number = ex.index if ex.index >= 0 else numbered.get(ex.doc, 0)
-            numbered[ex.doc] = max(numbered.get(ex.doc, 0), number + 1)
-            pid = f"{ex.doc}:{number}"
+            # every row of a report has its index, or none has (load_jsonl refuses the rest)
+            pid = f"{ex.doc}:{ex.index if ex.index >= 0 else next(numbered.setdefault(ex.doc, count()))}"
         try:
             checked = _checked(pid, pid.rpartition(":")[0], ex.text, where)
         except InputError as exc:

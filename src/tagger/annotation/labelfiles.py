@@ -31,7 +31,8 @@ from ..common.locks import file_lock
 from ..common.files import EMPTY_FILE, csv_rows, csv_text_start, jsonl_line, read_text_file, strict_rows
 from ..common.terminal import counted, grouped
 from ..common.xlsx import CUT_ADVICE, is_cut
-from ..data.examples import AS_READ, IMPORTED_FILE, Example, load_jsonl, load_training_data, text_keys, text_sha
+from ..data.examples import (AS_READ, IMPORTED_FILE, Example, load_jsonl, report_in_two_files, text_keys, text_sha,
+                             training_rows)
 from ..data.devset import MANIFEST_FILE as DEV_MANIFEST, dev_texts
 from ..errors import InputError, LabelFileError, label_file_error
 from ..labels import LABELS, NONE, format_label_cell, parse_label_cell
@@ -474,6 +475,8 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     * its text is already labelled under another id (any source), or a copy the model reads as it (in the other
       script, with full-width letters: :func:`~tagger.data.examples.text_keys`) → skipped (with other labels: reported
       as a disagreement, naming both decisions);
+    * its report (``doc``) is a report of a seed or authored file → error (a report's rows are in one label file:
+      rename the report);
     * otherwise → added.
 
     The whole input is validated (also duplicate ids and duplicate texts) before anything is written;
@@ -518,8 +521,14 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
     # a dry run only reads (the file is rewritten atomically): it takes the lock an import made, and makes none
     with _IMPORT_LOCK, (file_lock(lock) if not dry_run or lock.exists() else contextlib.nullcontext()):
         dev = dev_texts(root)
-        examples = load_training_data(root, use_authored=True, dev=dev)
+        rows_read = training_rows(root, use_authored=True, dev=dev)
+        examples = [ex for ex, _ in rows_read]
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
+        elsewhere: dict[str, str] = {}  # each report of another label file (seeds, authored): its first row
+        for ex, where in rows_read:
+            if ex.source != "imported":
+                elsewhere.setdefault(ex.doc, where)
+        clashed: set[str] = set()  # the reports refused so (once each)
         by_key: dict[str, Example] = {}  # the text as the model reads it: a copy in the other script is labelled too
         for ex, key in zip(examples, text_keys(examples)):
             by_key.setdefault(key, ex)
@@ -557,6 +566,12 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                     result.conflicts.append(row.id)
             elif key in by_key:
                 _skip_labelled(result, row, by_key[key])
+            elif row.doc in elsewhere:
+                if row.doc not in clashed:
+                    clashed.add(row.doc)
+                    taken["other"] += 1
+                    both = report_in_two_files(row.doc, elsewhere[row.doc], f"{target}, where it would be imported")
+                    errors.append(f"{row.where}: id {row.id}: {both}")
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))
@@ -568,7 +583,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                 for line in read_text_file(target).split("\n"):
                     if not line.strip():
                         continue
-                    pid = json.loads(line).get("id")  # valid: load_training_data read it above
+                    pid = json.loads(line).get("id")  # valid: training_rows read it above
                     old_lines.append(replace.get(pid, line))
             with atomic_write(target, "w", encoding="utf-8") as fh:
                 fh.write("\n".join(old_lines + new_lines) + "\n")

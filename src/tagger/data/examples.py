@@ -6,8 +6,8 @@ Seed labels live in ``labels/seeds.csv`` (one row per content paragraph, spreads
 that a row no longer matches, loading stops and names the row.
 
 JSONL rows: ``{"text": ..., "labels": [...]}`` plus optional ``id``, ``doc`` (the report: the CV
-group), ``index`` (position in the report: every row of a ``doc`` has its own, or none has one), ``kind`` and
-``source``.
+group; a report's rows are in one label file), ``index`` (position in the report, given with its ``doc``: every row
+of a ``doc`` has its own, or none has one), ``kind`` and ``source``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["Example", "HasText", "text_sha", "text_keys", "same_text", "AS_READ", "load_seed_labels", "load_jsonl",
-           "load_training_data", "label_matrix", "data_hash", "SEED_COLUMNS", "AUTHORED_GLOB", "IMPORTED_FILE",
-           "REVIEWED_SOURCE", "is_real", "report_ids"]
+           "load_training_data", "training_rows", "report_in_two_files", "label_matrix", "data_hash", "SEED_COLUMNS",
+           "AUTHORED_GLOB", "IMPORTED_FILE", "REVIEWED_SOURCE", "is_real", "report_ids"]
 
 SEED_COLUMNS = ("id", "text_sha", "labels", "kind", "text")
 IMPORTED_FILE = Path("labels") / "imported.jsonl"
@@ -233,7 +233,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
 
     Raises:
         LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels,
-            duplicate ids, and a row of a report without an index among rows with one or at an index taken.
+            duplicate ids, an ``index`` without a ``doc``, and a row of a report without an index among rows with
+            one or at an index taken.
     """
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
@@ -322,6 +323,10 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
         doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
         if obj.get("doc") not in (None, ""):  # a report's rows: each at its own place, or none is placed
             _check_place(path, line_no, doc, index, placed, unplaced)
+        elif index >= 0:  # a place in no report: read as a paragraph of its own, the index was unused
+            raise LabelFileError(f"{where}: \"index\" {index} but no \"doc\": an index is the paragraph's place in "
+                                 "its report, and the row names no report; add the report's \"doc\" (every row of "
+                                 "that report with its own index), or drop \"index\" (a paragraph of its own)")
         examples.append((Example(pid, doc, obj["text"], labels, str(obj.get("source") or source), index, kind),
                          where))
     if not examples:
@@ -375,18 +380,29 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True, dev: D
     from the dev texts on disk); else read here.
 
     Raises:
-        LabelFileError: for any invalid label file, an id present in two files, or a paragraph of the
-            real dev set (``labels/dev_manifest.csv``: scoring only).
+        LabelFileError: for any invalid label file, an id present in two files, a report (``doc``) with rows in
+            two files, or a paragraph of the real dev set (``labels/dev_manifest.csv``: scoring only).
+    """
+    return [ex for ex, _ in training_rows(root, use_authored, dev)]
+
+
+def training_rows(root: str | Path = ".", use_authored: bool = True, dev: DevTexts | None = None
+                  ) -> list[tuple[Example, str]]:
+    """:func:`load_training_data`, each paragraph with where its row is (``file:line``, as messages name it).
+
+    Raises:
+        LabelFileError: as :func:`load_training_data`.
     """
     root = Path(root)
-    rows = _seed_rows(root / "labels" / "seeds.csv", root / "seeds")
+    files = [_seed_rows(root / "labels" / "seeds.csv", root / "seeds")]
     if (root / IMPORTED_FILE).exists():
-        rows += _jsonl_rows(root / IMPORTED_FILE, source="imported")
+        files.append(_jsonl_rows(root / IMPORTED_FILE, source="imported"))
     if use_authored:
         for path in sorted((root / "labels").glob(AUTHORED_GLOB)):
-            rows += [(ex if ex.source == "authored" else Example(ex.id, ex.doc, ex.text, ex.labels, "authored",
-                                                                  ex.index, ex.kind), where)
-                     for ex, where in _jsonl_rows(path, source="authored")]
+            files.append([(ex if ex.source == "authored" else Example(ex.id, ex.doc, ex.text, ex.labels, "authored",
+                                                                       ex.index, ex.kind), where)
+                          for ex, where in _jsonl_rows(path, source="authored")])
+    rows = [row for file_rows in files for row in file_rows]
     examples, wheres = [ex for ex, _ in rows], [where for _, where in rows]
     seen: dict[str, tuple[str, str]] = {}
     for ex, where in rows:
@@ -395,6 +411,13 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True, dev: D
             raise LabelFileError(f"paragraph id {ex.id!r} appears twice ({source} at {first} and {ex.source} at "
                                  f"{where}); ids must be unique: change one of them")
         seen[ex.id] = (ex.source, where)
+    reports: dict[str, tuple[int, str]] = {}  # per report (doc): its file and its first row
+    for n, file_rows in enumerate(files):
+        for ex, where in file_rows:
+            k, first = reports.setdefault(ex.doc, (n, where))
+            if k != n:  # one report of two authors (or batches): its paragraphs would be mixed into one
+                raise LabelFileError(f"{report_in_two_files(ex.doc, first, where)}; give the report in one of the "
+                                     "files another \"doc\"")
     from .devset import MANIFEST_FILE, dev_texts  # here: devset builds on this module
 
     dev, keys = dev if dev is not None else dev_texts(root), text_keys(examples)
@@ -405,7 +428,20 @@ def load_training_data(root: str | Path = ".", use_authored: bool = True, dev: D
                              f"({MANIFEST_FILE}), e.g. {ex.source} {ex.id} ({at}) = dev {found}: the dev set is for "
                              "scoring only; remove them from the label files")
     _check_label_conflicts(examples, wheres, keys)
-    return examples
+    return rows
+
+
+def report_in_two_files(doc: str, first: str, second: str) -> str:
+    """What a message says of a report (``doc``) with rows in two label files (``first``, ``second``: a row of each,
+    ``file:line``): training groups paragraphs by ``doc`` alone, so the two would be one report.
+
+    Example:
+        >>> report_in_two_files("r7", "authored_a.jsonl:3", "authored_b.jsonl:1")[:61]
+        'report "r7" has rows in two label files (authored_a.jsonl:3 a'
+    """
+    return (f"report {json.dumps(doc, ensure_ascii=False)} has rows in two label files ({first} and {second}): "
+            "training would read them as one report (one story for the report-context scores, one cross-validation "
+            "fold, their positions in it mixed)")
 
 
 def _check_label_conflicts(examples: list[Example], wheres: list[str], keys: list[str]) -> None:
