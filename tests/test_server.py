@@ -1117,6 +1117,25 @@ def test_a_signal_python_dropped_in_a_finaliser_stops_tagger_serve_as_the_signal
     assert "Exception ignored" not in err and "Traceback" not in err, err
 
 
+@pytest.mark.parametrize("under_way", [False, True])
+def test_a_signal_python_dropped_as_tagger_serve_stops_ends_it_as_the_signal_does(project, cli_model, monkeypatch,
+                                                                                  capsys, under_way):
+    """Review: tagger serve was stopped (Ctrl-C), and a SIGTERM came while it stopped — waiting for the requests
+    under way — as its handler ran inside a finaliser: Python dropped its exception, the wait went on, and the
+    command then ended "terminated", 143, where the signal itself stops the wait and the page ends 0."""
+    import signal
+
+    from helpers import close_after_a_dropped_signal
+
+    from tagger.apps.cli import main
+
+    close_after_a_dropped_signal(monkeypatch, signal.SIGTERM, under_way)
+    assert main(["serve", "--port", "0", "--root", str(project), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "review page stopped" in err and "terminated" not in err and "interrupted" not in err, err
+    assert ("stopped without waiting for 1 request(s) under way" in err) == under_way, err
+
+
 def test_port_80_takes_a_host_without_its_port():
     """On port 80 browsers send Host: 127.0.0.1 (no port): every request was refused (review)."""
     from tagger.apps.web import _Handler
