@@ -272,26 +272,35 @@ def tiny_project(root: Path, dev: bool = False) -> Path:
     return root
 
 
+def drop_a_signal(signum) -> None:
+    """Run the command line's handler for ``signum`` inside a finaliser, as Python runs one for a signal that arrives
+    while a ``__del__`` (a weakref or gc callback) runs: its exception is dropped, and the CLI keeps it."""
+    from tagger.apps import outcome
+
+    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
+
+    class Finalised:
+        def __del__(self):
+            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
+
+    Finalised()
+    assert outcome.Run.dropped is not None  # the CLI kept it
+
+
 def serve_after_a_dropped_signal(monkeypatch, signum, before=None) -> None:
     """Make ``WebServer.serve_forever`` (``tagger review`` / ``serve``) call ``before(server)`` if given, then run the
     signal handler for ``signum`` inside a finaliser — where Python drops its exception — and serve; a server that
     serves on fails the test (a 60 s watchdog ends it) instead of hanging."""
     import threading
 
-    from tagger.apps import outcome, web
+    from tagger.apps import web
 
-    handler = outcome.on_sigterm if signum == signal.SIGTERM else outcome.on_sigint
     real_serve = web.WebServer.serve_forever
-
-    class Finalised:
-        def __del__(self):
-            handler(signum, None)  # as the handler runs inside a finaliser: its exception is dropped
 
     def serve(self, *args, **kwargs):
         if before is not None:
             before(self)
-        Finalised()
-        assert outcome.Run.dropped is not None  # the CLI kept it
+        drop_a_signal(signum)
         watchdog = threading.Timer(60, self.shutdown)
         watchdog.start()
         try:
@@ -301,3 +310,34 @@ def serve_after_a_dropped_signal(monkeypatch, signum, before=None) -> None:
         raise AssertionError("served on after the dropped signal")
 
     monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+
+
+def close_after_a_dropped_signal(monkeypatch, signum, under_way=False, before=None) -> None:
+    """Make ``WebServer.serve_forever`` (``tagger review`` / ``serve``) call ``before(server)`` if given, then stop as
+    on Ctrl-C, and ``WebServer.server_close`` run the signal handler for ``signum`` inside a finaliser first (the
+    signal arrives as the page stops: :func:`drop_a_signal`); ``under_way``: with a request under way that does not
+    end (a 60 s watchdog ends it, so that a wait the signal does not stop fails the test instead of hanging)."""
+    import threading
+
+    from tagger.apps import web
+
+    real_close = web.WebServer.server_close
+
+    def serve(self, *args, **kwargs):
+        if before is not None:
+            before(self)
+        raise KeyboardInterrupt  # the user's Ctrl-C
+
+    def close(self):
+        watchdog = threading.Timer(60, self._end)
+        if under_way:
+            assert self._begin()
+            watchdog.start()
+        drop_a_signal(signum)
+        try:
+            real_close(self)
+        finally:
+            watchdog.cancel()
+
+    monkeypatch.setattr(web.WebServer, "serve_forever", serve)
+    monkeypatch.setattr(web.WebServer, "server_close", close)

@@ -638,7 +638,8 @@ def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_mod
     """A user started ``tagger tag d0 d1 -o same.jsonl`` and, a moment later in another terminal, ``tagger tag d2
     -o same.jsonl`` (no --force; the file did not exist yet, so both passed the "already exists" check). Both
     exited 0 saying "wrote same.jsonl", but the file held only the run that finished last. The run that finds
-    the output written meanwhile leaves it as it is and says so (exit 1, no temp file left)."""
+    the output written meanwhile leaves it as it is and says so (exit 1, no temp file left); its own output, which
+    was thrown away (review: a run of hours lost), is saved beside it as out.new.EXT, and the message names it."""
     src = _corpus(tmp_path / "in.jsonl", reports=10)
     out = tmp_path / f"out.{ext}"
     from tagger.apps import batch
@@ -653,9 +654,20 @@ def test_two_runs_given_one_new_output_never_replace_each_other_silently(cli_mod
     monkeypatch.setattr(batch.Writer, "write", other_run_commits_first)
     assert main(["tag", str(src), "--model", cli_model, "-o", str(out)]) == 1
     err = capsys.readouterr().err
+    kept = tmp_path / f"out.new.{ext}"
     assert f"{out}: was written by another program" in err and "Traceback" not in err
+    assert f"this run's output was saved as {kept} instead" in err and "--force" not in err, err
     assert out.read_bytes() == b"the other run's output\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"out.{ext}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.jsonl", f"out.new.{ext}", f"out.{ext}"])
+    monkeypatch.undo()
+    assert main(["tag", str(src), "--model", cli_model, "-o", str(tmp_path / f"again.{ext}")]) == 0
+    if ext == "jsonl":  # the whole output, as a run that met no other would have written it
+        assert kept.read_bytes() == (tmp_path / "again.jsonl").read_bytes()
+    else:
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(kept)) as a, contextlib.closing(sqlite3.connect(tmp_path / "again.sqlite")) as b:
+            assert a.execute("SELECT * FROM paragraphs").fetchall() == b.execute("SELECT * FROM paragraphs").fetchall()
     assert main(["tag", str(src), "--model", cli_model, "-o", str(out), "--force"]) == 0  # --force replaces it
     assert out.read_bytes() != b"the other run's output\n"
 
@@ -667,7 +679,8 @@ def test_an_output_another_run_wrote_while_this_one_read_its_input_is_kept(cli_m
     -o, both pass the "already exists" check, and the one that reads faster writes first, while the other is still
     reading. atomic_write then saw an existing file at the start of the write and replaced it (exit 0, "wrote",
     the first run's output gone): exclusive held only over the write itself, seconds after the check. The run
-    that finds the output there leaves it and exits 1, however early the other run wrote it."""
+    that finds the output there leaves it and exits 1, however early the other run wrote it; its own is saved
+    beside it (out.new.EXT)."""
     if name == "tag_review":
         src = _corpus(tmp_path / "in.jsonl", reports=5)
         out = tmp_path / "out.jsonl"
@@ -698,6 +711,8 @@ def test_an_output_another_run_wrote_while_this_one_read_its_input_is_kept(cli_m
     assert code == 1, err
     assert f"{out}: was written by another program" in err and "Traceback" not in err
     assert out.read_bytes() == b"the other run's output\n"
+    kept = out.with_name(f"out.new{out.suffix}")
+    assert f"saved as {kept} instead" in err and kept.stat().st_size > 0, err
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]  # no temp file
 
 
@@ -707,7 +722,9 @@ def test_no_command_replaces_an_output_another_run_wrote_meanwhile(cli_model, pr
     """As for tag: two runs of stats, labels export or suggest given one new output (no --force: it did not
     exist yet, so both passed the "already exists" check) both said "wrote", and the file held only the run
     that finished last — for suggest, a sheet someone had begun to fill in could be replaced. The run that
-    finds its output written meanwhile leaves it as that run wrote it and exits 1, naming --force."""
+    finds its output written meanwhile leaves it as that run wrote it and exits 1; its own output is saved beside it
+    (out.new.EXT, then out.new-2.EXT: a name no file has), which the message names, rather than thrown away — so
+    --force, which would redo the work, is not what it suggests."""
     args, out = _outputs_case(name, tmp_path, cli_model, project)
     args = [a for a in args if a != "--force"]
     from tagger.common import atomic
@@ -719,13 +736,19 @@ def test_no_command_replaces_an_output_another_run_wrote_meanwhile(cli_model, pr
         if not out.exists():
             out.write_bytes(b"the other run's output\n")
 
+    taken = out.with_name(f"out.new{out.suffix}")
+    taken.write_bytes(b"a file of the user's\n")
     capsys.readouterr()
     with monkeypatch.context() as m:
         m.setattr(atomic.os, "fsync", other_run_commits_first)
         code = main(args)
     err = capsys.readouterr().err
+    kept = out.with_name(f"out.new-2{out.suffix}")
     assert code == 1, err
-    assert f"{out}: was written by another program" in err and "--force" in err and "Traceback" not in err
-    assert out.read_bytes() == b"the other run's output\n"
+    assert f"{out}: was written by another program" in err and "Traceback" not in err
+    assert err.rstrip().endswith(f"this run's output was saved as {kept} instead: use that file, or move it over "
+                                 f"{out} if that one may go"), err
+    assert out.read_bytes() == b"the other run's output\n" and taken.read_bytes() == b"a file of the user's\n"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]  # no temp file
-    assert main([*args, "--force"]) == 0 and out.read_bytes() != b"the other run's output\n"
+    out.unlink()
+    assert main(args) == 0 and out.read_bytes() == kept.read_bytes()  # the whole output, as the run wrote it

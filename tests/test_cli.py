@@ -1053,6 +1053,46 @@ def test_train_names_its_out_option_where_a_save_from_python_says_another_path(r
     assert not out.exists()
 
 
+@pytest.mark.parametrize("where", ["model", "manifest"])
+def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, tmp_path, capsys, monkeypatch, where):
+    """Review: --out is checked before training (a file that is no tagger model there is refused) and again at the
+    save; a file of the user's put there while the model trained (~20 s) was refused only at the save, and the fitted
+    model thrown away. The file is still never replaced, but the model is saved beside it under a free name
+    (m.new.npz; m.new-2.npz when that is taken), with its manifest and card, and one line of error says which file
+    was refused, where the model went and how to use it (exit 1)."""
+    import tagger
+    import tagger.training
+
+    out = tmp_path / "m.npz"
+    foreign = out if where == "model" else tmp_path / "m.manifest.json"
+    real_train = tagger.training.train
+
+    def train_then_a_file_appears(*args, **kwargs):
+        model = real_train(*args, **kwargs)
+        foreign.write_bytes(b"a file of the user's\n")
+        return model
+
+    monkeypatch.setattr(tagger.training, "train", train_then_a_file_appears)
+    (tmp_path / "m.new.card.md").write_text("a note of the user's\n", encoding="utf-8")  # m.new is not free
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    kept = tmp_path / "m.new-2.npz"
+    refused = (f"{out}: is a file that is not a tagger model (no model's settings in it, and no model manifest "
+               "m.manifest.json beside it): saving a model there would replace it" if where == "model" else
+               f"{out}: its manifest would be written to {foreign}, a file that is not a tagger model's manifest (no "
+               "JSON object with format_version and model_sha256), which would be replaced")
+    assert err == (f"error: {refused} — put there while the model trained, and left as it is: the model was saved as "
+                   f"{kept} instead (with its manifest m.new-2.manifest.json and card m.new-2.card.md); use it with "
+                   f"--model {kept} (or, if that file may go, rename the three to m.npz, m.manifest.json and "
+                   "m.card.md)\n")
+    assert foreign.read_bytes() == b"a file of the user's\n"
+    assert (tmp_path / "m.new.card.md").read_text(encoding="utf-8") == "a note of the user's\n"
+    assert tagger.load(kept).predict(["供电公司党员服务队走进敬老院,为孤寡老人检查线路。"])  # the model, whole
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(
+        [foreign.name, "m.new.card.md", "m.new-2.npz", "m.new-2.manifest.json", "m.new-2.card.md"])
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+
+
 @pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])
 def test_train_refuses_an_unwritable_out_before_training(root, tmp_path, capsys, monkeypatch, make_out):
     """Review 3, finding 3: found only after the whole training, and the error named a temp file."""

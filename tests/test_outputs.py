@@ -9,6 +9,7 @@ import re
 import json
 import sqlite3
 import time
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -1531,3 +1532,37 @@ def test_a_failed_run_leaves_the_old_sqlite_file_as_it_was(cli_model, inputs, tm
                  "--model", cli_model]) == 1
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("old.sqlite")) == ["old.sqlite"]
+
+
+_NAME_CHARS = st.characters(whitelist_categories=("Ll", "Lu", "Lo", "Nd"), whitelist_characters=" .-_（）")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(stem="tagged.2024", suffix="", taken=1, content=b"x")
+@given(stem=st.text(_NAME_CHARS, min_size=1, max_size=40).filter(lambda s: s.strip(" .") == s and ".." not in s),
+       suffix=st.sampled_from(["", ".jsonl", ".csv", ".xlsx", ".sqlite", ".npz"]), taken=st.integers(0, 2),
+       content=st.binary(max_size=200))
+def test_an_output_another_program_wrote_meanwhile_is_never_replaced_and_this_one_is_kept_beside_it(
+        tmp_path, stem, suffix, taken, content):
+    """Review: a write that may not replace what is there (a run given a new -o, which another run wrote while this
+    one worked) removed its own finished file: the work of the whole run was lost. The file there is left as it is,
+    and this run's is saved beside it under the first free name (NAME.new.SUFFIX, NAME.new-2.SUFFIX, …: a name no
+    file has, never written over), which the error names; no temp file is left."""
+    import tempfile
+
+    from tagger.common.atomic import FileCreatedMeanwhile, atomic_write
+
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    out = folder / f"{stem}{suffix}"
+    names = [f"{out.stem}.new{out.suffix}", *(f"{out.stem}.new-{n}{out.suffix}" for n in range(2, 5))]  # its suffix kept
+    for name in names[:taken]:
+        (folder / name).write_bytes(b"taken")
+    with pytest.raises(FileCreatedMeanwhile) as caught:
+        with atomic_write(out, "wb", exclusive=True) as fh:
+            fh.write(content)
+            out.write_bytes(b"the other run's")  # another program puts its file there first
+    kept = folder / names[taken]
+    assert caught.value.kept == kept and f"saved as {kept} instead" in str(caught.value)
+    assert out.read_bytes() == b"the other run's" and kept.read_bytes() == content
+    assert all((folder / name).read_bytes() == b"taken" for name in names[:taken])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([out.name, *names[:taken + 1]])  # no temp file

@@ -3467,19 +3467,16 @@ def test_a_ctrl_c_python_dropped_in_a_finaliser_does_not_stop_the_session_saving
     said "stopped while writing the decisions into …" and ended 130, the decisions left in the journal. A session,
     which declares no output, saves on Ctrl-C: the dropped one stops none of its saves, and the Ctrl-C acted on
     after it (the session stops: exit 0) stands for it."""
-    from tagger.apps import outcome, web
+    from helpers import drop_a_signal
 
-    class Finalised:
-        def __del__(self):
-            outcome.on_sigint(signal.SIGINT, None)  # as the handler runs inside a finaliser: its exception is dropped
+    from tagger.apps import outcome, web
 
     decided = None
 
     def serve(self, *args, **kwargs):
         nonlocal decided
         store = self.app.store
-        Finalised()
-        assert outcome.Run.dropped is not None  # the CLI kept it
+        drop_a_signal(signal.SIGINT)
         decided = store.queue[0]
         store.decide(decided, ["volunteer_work"], "ana")
         if saved_between:
@@ -3516,6 +3513,37 @@ def test_a_signal_python_dropped_in_a_finaliser_stops_the_session_as_ctrl_c_does
     assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
     err = capsys.readouterr().err
     assert "review stopped" in err and "interrupted" not in err and "terminated" not in err, err
+    assert "Exception ignored" not in err and "Traceback" not in err, err
+    assert [r["reviewed_labels"] for r in _rows(tagged) if r.get("paragraph") == decided] == [["volunteer_work"]]
+    assert not review_journal(tagged).exists()  # merged into the file
+    assert outcome.Run.dropped is None  # acted on
+
+
+@pytest.mark.parametrize("under_way", [False, True])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_python_dropped_as_the_session_stops_ends_it_as_the_signal_does(tagged, monkeypatch, capsys,
+                                                                                 signum, under_way):
+    """Review: the reviewer pressed Ctrl-C, and a second Ctrl-C (or a SIGTERM) came while the page stopped —
+    waiting for the requests under way — as its handler ran inside a finaliser: Python dropped its exception, the
+    wait went on, the decisions were saved, and only then the command ended "interrupted", 130. The signal itself
+    there stops the wait (a warning names the request not waited for), the decisions are saved and the session ends
+    0: so does the dropped one."""
+    from helpers import close_after_a_dropped_signal
+
+    from tagger.apps import outcome
+
+    decided = None
+
+    def decide(server):
+        nonlocal decided
+        decided = server.app.store.queue[0]
+        server.app.store.decide(decided, ["volunteer_work"], "ana")
+
+    close_after_a_dropped_signal(monkeypatch, signum, under_way, before=decide)
+    assert main(["review", str(tagged), "--port", "0", "--no-evidence"]) == 0
+    err = capsys.readouterr().err
+    assert "review stopped" in err and "interrupted" not in err and "terminated" not in err, err
+    assert ("stopped without waiting for 1 request(s) under way" in err) == under_way, err
     assert "Exception ignored" not in err and "Traceback" not in err, err
     assert [r["reviewed_labels"] for r in _rows(tagged) if r.get("paragraph") == decided] == [["volunteer_work"]]
     assert not review_journal(tagged).exists()  # merged into the file

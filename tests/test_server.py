@@ -351,7 +351,8 @@ def test_api_tag_then_save_goes_through_the_import(served):
 
     again = _request(server, "/api/tag", {"text": REPORT, "report": "other name"})[1]
     known = {p["id"]: p["known"] for p in again["paragraphs"]}
-    assert known["other name:1"] == {"source": "imported", "id": "r1:1", "labels": ["elderly_care", "volunteer_work"]}
+    assert known["other name:1"] == {"source": "imported", "id": "r1:1", "labels": ["elderly_care", "volunteer_work"],
+                                     "text": ELDER, "text_sha": text_sha(ELDER)}
 
     rows[0]["labels"] = ["elderly_care"]
     status, kept, _ = _request(server, "/api/save", {"rows": rows})
@@ -360,6 +361,36 @@ def test_api_tag_then_save_goes_through_the_import(served):
     assert updated["updated"] == ["r1:1"] and updated["unchanged"] == ["r1:3"]
     assert json.loads((project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()[0])["labels"] == [
         "elderly_care"]
+
+
+def test_a_copy_of_a_labelled_paragraph_in_another_script_or_width_is_shown_as_labelled(tmp_path, model):
+    """Review: the page marked a paragraph "already labelled" by the hash of its text as written, while every other
+    check (suggest, labels import, training) compares the text as the model reads it: a copy of a labelled paragraph
+    in traditional script or with full-width letters was shown as new, its labels offered to save again (and labels
+    import then skipped it as labelled). It is shown as the labelled paragraph — its id, text and labels, under which
+    the page saves it, so a correction updates that paragraph — and a copy repeated in the report as the repeat."""
+    from helpers import BUSINESS, ELDER as SEED, NEW_TEXT, TRADITIONAL, full_width, tiny_project
+
+    from tagger.apps.server import ReviewApp
+
+    root = tiny_project(tmp_path / "proj")  # seed s1:0 SEED (elderly_care, volunteer_work), s1:1 BUSINESS
+    app = ReviewApp(model, root)
+    new = {"id": "n1:0", "text": NEW_TEXT, "text_sha": text_sha(NEW_TEXT), "labels": ["volunteer_work"]}
+    assert app.save({"rows": [new]})["added"] == ["n1:0"]
+    copies = [TRADITIONAL[SEED], full_width(BUSINESS), "　" + TRADITIONAL[NEW_TEXT], NEW_TEXT]
+    data = app.tag("\n".join(["服务动态", *copies]) + "\n", "r")
+    paras = {p["id"]: p for p in data["paragraphs"]}
+    assert [p["text"] for p in data["paragraphs"][1:]] == [c.strip() for c in copies]
+    assert paras["r:1"]["known"] == {"source": "seed", "id": "s1:0", "labels": ["elderly_care", "volunteer_work"],
+                                     "text": SEED, "text_sha": text_sha(SEED)}
+    assert paras["r:2"]["known"]["id"] == "s1:1" and paras["r:3"]["known"]["id"] == "n1:0"
+    assert paras["r:3"]["text_sha"] == text_sha(TRADITIONAL[NEW_TEXT])  # its own text's, as before
+    assert [paras[f"r:{i}"]["duplicate_of"] for i in (1, 2, 3, 4)] == [None, None, None, "r:3"]
+    known = paras["r:3"]["known"]  # saved as the page saves it: the labelled paragraph's id and text
+    row = {"id": known["id"], "text": known["text"], "text_sha": known["text_sha"], "labels": ["elderly_care"]}
+    assert app.save({"rows": [row], "update": True})["updated"] == ["n1:0"]
+    (line,) = (root / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["labels"] == ["elderly_care"] and json.loads(line)["text"] == NEW_TEXT
 
 
 def test_a_typed_report_name_keeps_its_text_and_an_uploaded_one_loses_its_folders(served):
@@ -707,6 +738,28 @@ def test_browser_paste_tag_correct_save(page):
     assert "1 updated" in pg.text_content("#save-status")
     (row,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
     assert set(row["labels"]) == expected ^ {"elderly_care"}
+
+
+def test_browser_a_copy_in_traditional_script_is_saved_as_the_labelled_paragraph(page, served):
+    """Review: a copy of a paragraph imported earlier, in traditional script with full-width digits and commas, was
+    shown as new; and once shown as labelled, the page saved the copy's text under the labelled paragraph's id, which
+    the import refused (imported earlier with another text). It is marked "already labelled", and a correction
+    saved with "overwrite" updates that paragraph."""
+    pg, project = page
+    traditional = ("3月5日，國網某市供電公司黨員志願服務隊走進城東敬老院，為２８位孤寡老人免費檢查室內線路，更換老化插座，"
+                   "並送去米麵油等慰問品。")
+    row = {"id": "r1:1", "text": ELDER, "text_sha": text_sha(ELDER), "labels": ["elderly_care"]}
+    assert _request(served[0], "/api/save", {"rows": [row]})[1]["added"] == ["r1:1"]
+    _tag_in_page(pg, "社区里的供电服务队\n" + traditional + "\n", "繁体稿")
+    copy = pg.locator('li.para[data-id="繁体稿:1"]')
+    assert "already labelled (imported r1:1): elderly_care" in copy.text_content()
+    copy.locator('input[data-label="volunteer_work"]').click()
+    pg.check("#update")
+    pg.click("#save-btn")
+    pg.wait_for_selector("#save-status.ok >> text=Saved.")
+    assert "1 updated" in pg.text_content("#save-status") and "saved" in copy.get_attribute("class")
+    (saved,) = [json.loads(x) for x in (project / IMPORTED_FILE).read_text(encoding="utf-8").splitlines()]
+    assert (saved["id"], saved["text"], saved["labels"]) == ("r1:1", ELDER, ["elderly_care", "volunteer_work"])
 
 
 def test_browser_save_outcome_is_in_view_and_a_kept_correction_is_not_shown_as_saved(page):
@@ -1062,6 +1115,25 @@ def test_a_signal_python_dropped_in_a_finaliser_stops_tagger_serve_as_the_signal
     err = capsys.readouterr().err
     assert "review page stopped" in err and "terminated" not in err and "interrupted" not in err, err
     assert "Exception ignored" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("under_way", [False, True])
+def test_a_signal_python_dropped_as_tagger_serve_stops_ends_it_as_the_signal_does(project, cli_model, monkeypatch,
+                                                                                  capsys, under_way):
+    """Review: tagger serve was stopped (Ctrl-C), and a SIGTERM came while it stopped — waiting for the requests
+    under way — as its handler ran inside a finaliser: Python dropped its exception, the wait went on, and the
+    command then ended "terminated", 143, where the signal itself stops the wait and the page ends 0."""
+    import signal
+
+    from helpers import close_after_a_dropped_signal
+
+    from tagger.apps.cli import main
+
+    close_after_a_dropped_signal(monkeypatch, signal.SIGTERM, under_way)
+    assert main(["serve", "--port", "0", "--root", str(project), "--model", cli_model]) == 0
+    err = capsys.readouterr().err
+    assert "review page stopped" in err and "terminated" not in err and "interrupted" not in err, err
+    assert ("stopped without waiting for 1 request(s) under way" in err) == under_way, err
 
 
 def test_port_80_takes_a_host_without_its_port():

@@ -72,6 +72,28 @@ python train.py again for the card
             f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
 
 
+def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError) -> str:
+    """What ``train`` says when ``--out`` was taken while it trained by a file a save never replaces (``exc``, its
+    refusal: it was no model's, or the place was free, when training began): which file was refused and left as it
+    is, where the model went instead, and how to use it.
+
+    Example:
+        >>> exc = ModelPathError("m.npz: is a file that is not a tagger model", "remove it")
+        >>> print(_model_kept_beside(Path("m.npz"), Path("m.new.npz"), exc))  # doctest: +NORMALIZE_WHITESPACE
+        m.npz: is a file that is not a tagger model — put there while the model trained, and left as it is: the
+        model was saved as m.new.npz instead (with its manifest m.new.manifest.json and card m.new.card.md); use it
+        with --model m.new.npz (or, if that file may go, rename the three to m.npz, m.manifest.json and m.card.md)
+    """
+    from ..evaluation.card import card_path
+    from ..model.persistence import manifest_path
+
+    problem = exc.problem if isinstance(exc, ModelPathError) else str(exc)
+    return (f"{problem} — put there while the model trained, and left as it is: the model was saved as {kept} instead "
+            f"(with its manifest {manifest_path(kept).name} and card {card_path(kept).name}); use it with --model "
+            f"{shell_arg(str(kept))} (or, if that file may go, rename the three to {out.name}, "
+            f"{manifest_path(out).name} and {card_path(out).name})")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from ..data.devset import check_devset
     from ..data.examples import is_real, label_matrix, report_ids
@@ -125,18 +147,28 @@ def cmd_train(args: argparse.Namespace) -> int:
             per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
             meta[CV_SUMMARIES[name]] = {**part, "micro_f1": round(part["micro_f1"], 6),
                                         "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
-    final_outputs(out)
-    path = model.save(out, **meta)
     import json
 
-    from ..evaluation.card import write_model_card
+    from ..common.atomic import names_beside
+    from ..evaluation.card import card_path, write_model_card
     from ..model.persistence import manifest_path
 
+    try:  # again: a file put at --out while it trained, that a save would refuse, is left, and the model not lost
+        check_model_path(out)
+        refused = None
+    except ModelFileError as exc:
+        refused, given = exc, out
+        out = next(p for p in names_beside(given) if not any(os.path.lexists(f) for f in (p, manifest_path(p),
+                                                                                          card_path(p))))
+    final_outputs(out)
+    path = model.save(out, **meta)
     manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
     try:
         card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
     except (OSError, TaggerError) as exc:  # a disk that filled meanwhile: the model itself is saved and usable
         raise ModelFileError(_card_not_written(path, exc)) from exc
+    if refused is not None:
+        raise ModelFileError(_model_kept_beside(given, path, refused))
     log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,
              len(res.examples), res.n_real, res.n_authored, fit_s, path)
     log.info("model card: %s", card)

@@ -46,7 +46,7 @@ from ..common.cells import report_id_of
 from ..common.files import (LONE_SURROGATE, PAGE_FONTS, PAGE_SUFFIXES, REPORT_SUFFIXES, decode_report, describe_tab_table,
                             replace_surrogates, tab_table_header, warnings_once)
 from ..common.terminal import terminal_safe
-from ..data.examples import load_training_data, text_sha
+from ..data.examples import load_training_data, text_keys, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
 from ..pipeline import tag_report
@@ -266,7 +266,10 @@ class ReviewApp:
 
     def tag(self, text: str, name: str | None = None, uploaded: bool = False) -> dict:
         """Tag a report: every paragraph with labels, scores, evidence, highlight segments, and
-        ``known`` (labels already saved for the same text) or ``duplicate_of`` (repeated text).
+        ``known`` (the paragraph labelled already with the same text as the model reads it,
+        :func:`~tagger.data.examples.text_keys`: a copy in traditional script or with full-width letters is it — its
+        source, id, labels, text and ``text_sha``, under which the page saves it) or ``duplicate_of`` (a text repeated
+        in the report, as the model reads it).
         ``notices`` says what was changed or left out (lone surrogates replaced, lines beyond
         ``max_paragraphs`` not tagged) or is in doubt (one long line read as one paragraph: its line breaks lost?
         text that reads as mojibake). The report id is :func:`report_name` of ``name``: a typed name, or an
@@ -305,27 +308,31 @@ class ReviewApp:
             notices.append(f"{note} — on this page: paste or upload the report with its line breaks")
         if note := mojibake_note(doc, text):
             notices.append(f"{note} — on this page: paste or upload it as it reads in Chinese")
+        # a paragraph labelled already, or repeated, is one by its text as the model reads it (text_keys): a copy in
+        # traditional script or with full-width letters is the paragraph labelled (saved as it: its id and text)
+        examples = load_training_data(self.root, use_authored=True)
         known = {}
-        for ex in load_training_data(self.root, use_authored=True):
-            known.setdefault(text_sha(ex.text), ex)
+        for ex, key in zip(examples, text_keys(examples)):
+            known.setdefault(key, ex)
         # one paragraph at a time, each with evidence decoded once (its character references): the forms of the
         # characters no paragraph before it had (one normaliser call for them; most paragraphs add none), and its
         # highlights read the same decoded text and offsets, dropped before the next paragraph is read
         forms: dict[str, str] = {}
         first: dict[str, str] = {}
         paragraphs = []
-        for r in results:
+        for r, key in zip(results, text_keys(results)):
             read = decode_entities_at(r.text) if r.evidence else None
             if read is not None and (new := set(read[0]) - forms.keys()):
                 forms.update(char_forms(new))
-            sha = text_sha(r.text)
-            ex = known.get(sha)
+            ex = known.get(key)
             paragraphs.append({
-                **r.to_dict(), "text_sha": sha, "segments": highlight_segments(r.text, r.evidence, forms, read),
-                "known": {"source": ex.source, "id": ex.id, "labels": list(ex.labels)} if ex else None,
-                "duplicate_of": first.get(sha) if r.kind == "body" else None})
+                **r.to_dict(), "text_sha": text_sha(r.text),
+                "segments": highlight_segments(r.text, r.evidence, forms, read),
+                "known": {"source": ex.source, "id": ex.id, "labels": list(ex.labels), "text": ex.text,
+                          "text_sha": text_sha(ex.text)} if ex else None,
+                "duplicate_of": first.get(key) if r.kind == "body" else None})
             if r.kind == "body":
-                first.setdefault(sha, r.id)
+                first.setdefault(key, r.id)
         return {"report": doc, "paragraphs": paragraphs, "notices": notices}
 
     # ---- HTTP routes (tagger.apps.web routes the requests)
@@ -671,9 +678,11 @@ async function upload() {
 }
 
 async function save() {
-  // A paragraph imported earlier (maybe under another report name) is saved under its existing id.
+  // A paragraph imported earlier (maybe under another report name, or a copy in another script) is saved as it: its
+  // existing id and text.
   const rows = state.items.filter((it) => it.editable && it.reviewed).map((it) => ({
-    id: it.p.known ? it.p.known.id : it.p.id, text: it.p.text, text_sha: it.p.text_sha,
+    id: it.p.known ? it.p.known.id : it.p.id, text: it.p.known ? it.p.known.text : it.p.text,
+    text_sha: it.p.known ? it.p.known.text_sha : it.p.text_sha,
     labels: state.labels.filter((label) => it.boxes[label].checked) }));
   if (!rows.length) { saveStatus("Nothing to save: correct a label or mark paragraphs reviewed first.", "error"); return; }
   saveStatus("Saving…");

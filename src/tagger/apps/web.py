@@ -410,7 +410,10 @@ class WebServer(ThreadingHTTPServer):
         """Stop: take no new request (the listening socket is closed; a request on a connection open already is
         answered 503) and wait for the requests under way to be answered — a decision being journalled, a report
         being tagged or its labels saved — so that the caller's last save, and the end of the process, never cut
-        one. A Ctrl-C (or SIGTERM) while it waits stops the wait (said in a warning)."""
+        one. A Ctrl-C (or SIGTERM) while it waits stops the wait (said in a warning, if a request was still under way);
+        so does one whose exception Python dropped (a :func:`~tagger.common.signals.checkpoint` each half second of the
+        wait, and one as it ends): the stop asked again, which the caller's last save follows, not a signal left over
+        for the command to end 130 on after it."""
         with self._quiet:
             self._stopping = True
         super().server_close()
@@ -418,9 +421,12 @@ class WebServer(ThreadingHTTPServer):
             with self._quiet:
                 if not self._quiet.wait_for(lambda: not self._under_way, timeout=1):  # most end at once: unsaid
                     log.info("waiting for %d request(s) under way to be answered", self._under_way)
-                    self._quiet.wait_for(lambda: not self._under_way)
+                    while not self._quiet.wait_for(lambda: not self._under_way, timeout=0.5):
+                        checkpoint()
+            checkpoint()
         except (KeyboardInterrupt, Terminated):  # asked again: stop now
-            log.warning("stopped without waiting for %d request(s) under way", self._under_way)
+            if self._under_way:
+                log.warning("stopped without waiting for %d request(s) under way", self._under_way)
 
     def service_actions(self) -> None:
         """Each turn of ``serve_forever``'s loop (a request taken, or half a second without one) is a

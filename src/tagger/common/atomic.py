@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import itertools
 import logging
 import os
 import secrets
@@ -28,7 +29,7 @@ from ..errors import InputError, OutputFolderError
 from .signals import signals_held
 
 __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_block", "atomic_write", "atomic_path",
-           "write_target", "would_overwrite", "made_parent", "commit_gate",
+           "write_target", "would_overwrite", "made_parent", "commit_gate", "names_beside",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
            "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "SQLITE_HEADER", "folder_problem",
@@ -458,14 +459,22 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False,
     """Rename ``tmp`` over ``path`` when the block ends without error; otherwise remove ``tmp`` and re-raise
     (an OS error that names no file then names ``path``). Ctrl-C and SIGTERM are held over the rename
     and the :func:`on_commit` callbacks: one that arrives then is acted on once they know. ``exclusive``:
-    see :func:`replace_together`. ``before(path)`` runs just before the rename, with the signals held too (an
-    error it raises keeps the old file and removes ``tmp``)."""
+    see :func:`replace_together` — a file another program put at ``path`` meanwhile is left as it is, and ``tmp``, the
+    finished output, is kept beside it (:func:`names_beside`: :class:`FileCreatedMeanwhile` names it) rather than
+    removed. ``before(path)`` runs just before the rename, with the signals held too (an error it raises keeps the
+    old file and removes ``tmp``)."""
     try:
         yield
         with signals_held():
             if before is not None:
                 before(path)
-            replace_together((tmp, path), exclusive=exclusive)
+            try:
+                replace_together((tmp, path), exclusive=exclusive)
+            except FileCreatedMeanwhile:  # never replaced; the output is not lost either: kept beside it
+                kept = _keep_beside(tmp, path)
+                if kept is None:
+                    raise
+                raise FileCreatedMeanwhile(path, kept) from None
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -581,24 +590,64 @@ def _hard_link(src: str | Path, dst: str | Path) -> bool:
 
 class FileCreatedMeanwhile(InputError):
     """An output that did not exist when the run began was written by another program before this run put
-    its own in place (two runs given one ``-o``): it is left as that program wrote it."""
+    its own in place (two runs given one ``-o``): it is left as that program wrote it, and this run's output is
+    ``kept`` beside it under a name of its own (:func:`names_beside`; ``None``: none could be made, it is lost).
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(f"{path}: was written by another program while this run worked (two runs with one "
-                         "output?); it is left as that one wrote it. Run again with another output")
+    Example:
+        >>> print(FileCreatedMeanwhile(Path("out.csv"), Path("out.new.csv")))  # doctest: +NORMALIZE_WHITESPACE
+        out.csv: was written by another program while this run worked (two runs with one output?); it is left as
+        that one wrote it, and this run's output was saved as out.new.csv instead: use that file, or move it over
+        out.csv if that one may go
+    """
 
-    def __reduce__(self):  # picklable with its path (worker processes send errors back)
-        return type(self), (self.path,)
+    def __init__(self, path: Path, kept: Path | None = None) -> None:
+        self.path, self.kept = path, kept
+        head = (f"{path}: was written by another program while this run worked (two runs with one output?); it is "
+                "left as that one wrote it")
+        super().__init__(f"{head}, and this run's output was saved as {kept} instead: use that file, or move it over "
+                         f"{path} if that one may go" if kept else f"{head}. Run again with another output")
+
+    def __reduce__(self):  # picklable with its paths (worker processes send errors back)
+        return type(self), (self.path, self.kept)
 
     def with_option(self, option: str) -> str:
-        """The message for a command whose ``option`` lets a run replace the file.
+        """The message for a command whose ``option`` lets a run replace the file (no word of it when this run's
+        output was kept: moving that file over does it, without running again).
 
         Example:
             >>> FileCreatedMeanwhile(Path("out.csv")).with_option("--force").endswith("or with --force to replace it")
             True
         """
-        return f"{self}, or with {option} to replace it"
+        return str(self) if self.kept else f"{self}, or with {option} to replace it"
+
+
+def names_beside(path: Path) -> Iterator[Path]:
+    """Names beside ``path`` for a finished output that may not go there (another program put a file there while
+    the run worked, which is never replaced): ``out.new.jsonl``, then ``out.new-2.jsonl``, … — its suffix kept,
+    so it reads as the format it is; the caller takes the first that is free.
+
+    Example:
+        >>> [p.name for p in itertools.islice(names_beside(Path("models/m.npz")), 3)]
+        ['m.new.npz', 'm.new-2.npz', 'm.new-3.npz']
+    """
+    yield path.with_name(f"{path.stem}.new{path.suffix}")
+    for n in itertools.count(2):
+        yield path.with_name(f"{path.stem}.new-{n}{path.suffix}")
+
+
+def _keep_beside(tmp: str | Path, path: Path) -> Path | None:
+    """Rename the finished temp file ``tmp`` of ``path`` to the first free name of :func:`names_beside` (taken
+    atomically, never over a file); ``None`` where it cannot be (the temp file is then the caller's to remove)."""
+    for name in names_beside(path):
+        try:
+            _move_exclusive(tmp, name)
+        except FileCreatedMeanwhile:  # taken: the next
+            continue
+        except OSError as exc:
+            log.warning("%s: the output could not be saved beside it as %s (%s)", path, name.name, exc.strerror or exc)
+            return None
+        return name
+    raise AssertionError("names_beside never runs out of names")
 
 
 def _move_exclusive(tmp: str | Path, path: Path) -> None:
@@ -626,7 +675,8 @@ def atomic_write(path: str | Path, mode: str = "wb", encoding: str | None = None
 
     Raises:
         InputError: the path is a directory or a dangling link.
-        FileCreatedMeanwhile: ``exclusive``, and another program wrote ``path`` meanwhile.
+        FileCreatedMeanwhile: ``exclusive``, and another program wrote ``path`` meanwhile (this run's file is saved
+            beside it under a name of its own, its ``kept``: :func:`names_beside`).
     """
     path, streamed = write_target(path)
     if streamed:
