@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python bench/bench_tagging.py                   # full run (~7 minutes): 100 k paragraphs, 1 M streamed
-    python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed (~1 minute; bench/results_quick.json)
+    python bench/bench_tagging.py --quick           # 10 k paragraphs, 50 k streamed, suggest 5 k (~2 min; results_quick.json)
     python bench/bench_tagging.py --update-readme   # full run, then README's speed table from its results
 
 Measured, each in the same run:
@@ -23,6 +23,8 @@ Measured, each in the same run:
 * ``tagger tag`` on a generated JSONL corpus with ``--jobs 1`` and ``--jobs 2`` (wall time, output discarded);
 * peak RSS of ``tagger tag`` streaming ``--paragraphs`` JSONL paragraphs;
 * ``python train.py --no-cv`` wall time;
+* ``tagger suggest`` on 20,000 paragraphs of our authored text recombined (:func:`suggest_corpus`), ``--n 50`` and
+  ``--n 200`` (wall time, median of 3 interleaved rounds, and peak RSS);
 * tagging a tagged file again (JSONL and CSV of the corpus, ``.xlsx`` of an eighth of it): wall time and peak RSS
   of the tagging and of the re-tagging, and the look ``tag -o FILE --force`` takes at the file it would replace.
 
@@ -34,15 +36,17 @@ machines differ.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,11 +83,51 @@ def write_jsonl(path: Path, n: int, seed: int = 1, per_report: int = 5) -> Path:
     """``n`` synthetic paragraphs as JSONL reports of ``per_report`` paragraphs each."""
     sentences, counts = base_sentences()
     it = iter_synthetic(sentences, counts, seed)
+    return write_reports(path, (next(it) for _ in range(n)), per_report)
+
+
+def write_reports(path: Path, paragraphs: Iterable[str], per_report: int = 5) -> Path:
+    """``paragraphs`` as a JSONL table of reports (``id``, ``text``) of ``per_report`` paragraphs each."""
+    paragraphs = iter(paragraphs)
     with open(path, "w", encoding="utf-8") as fh:
-        for i in range(0, n, per_report):
-            text = "\n".join(next(it) for _ in range(min(per_report, n - i)))
-            fh.write(json.dumps({"id": f"r{i // per_report}", "text": text}, ensure_ascii=False) + "\n")
-    return path
+        for i in itertools.count():
+            report = list(itertools.islice(paragraphs, per_report))
+            if not report:
+                return path
+            fh.write(json.dumps({"id": f"r{i}", "text": "\n".join(report)}, ensure_ascii=False) + "\n")
+
+
+def authored_texts(root: Path = ROOT) -> list[str]:
+    """Our own writing only: the texts of ``labels/authored*.jsonl`` and ``labels/pool/authored*.jsonl`` (no real
+    report text)."""
+    texts = []
+    for f in sorted([*(root / "labels").glob("authored*.jsonl"), *(root / "labels" / "pool").glob("authored*.jsonl")]):
+        texts += [json.loads(line)["text"] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts
+
+
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def suggest_corpus(n: int, seed: int = 0, root: Path = ROOT) -> list[str]:
+    """``n`` distinct paragraphs made of our authored text (:func:`authored_texts`) for ``tagger suggest``: three in
+    four recombine sentences of different rows (a random row's sentence count of random sentences), one in four is a
+    row with its numbers changed (one template's variants, which ``suggest`` takes for one paragraph); none is a
+    labelled row as it is (``suggest`` would leave it out)."""
+    rng = random.Random(seed)
+    texts = authored_texts(root)
+    labelled = set(texts)
+    split = [[s for s in re.split(r"(?<=[。！？])", t) if s.strip()] or [t] for t in texts]
+    sentences = [s for parts in split for s in parts]
+    out: dict[str, None] = {}
+    while len(out) < n:
+        if rng.random() < 0.25:
+            text = _NUMBER.sub(lambda m: str(rng.randint(1, 999)), rng.choice(texts))
+        else:
+            text = "".join(rng.choice(sentences) for _ in range(len(rng.choice(split))))
+        if text not in labelled:
+            out.setdefault(text)
+    return list(out)
 
 
 def _hwm_mb(pid: int) -> float:
@@ -238,6 +282,26 @@ def bench_retag(model: Path, tmp: Path, n: int, n_xlsx: int) -> dict:
     return results
 
 
+def bench_suggest(model: Path, tmp: Path, n: int, picks: Sequence[int] = (50, 200), rounds: int = 3) -> dict:
+    """``tagger suggest`` end to end on ``n`` paragraphs of our authored text (:func:`suggest_corpus`, a JSONL table
+    of reports of 8 paragraphs) for each ``--n`` of ``picks``: wall time (median of ``rounds``, interleaved) and
+    peak RSS."""
+    corpus = write_reports(tmp / "suggest_in.jsonl", suggest_corpus(n), per_report=8)
+    rss: dict[str, list[float]] = {}
+
+    def run(k: int) -> Callable[[], None]:
+        def suggest() -> None:
+            rss.setdefault(str(k), []).append(run_child(
+                [sys.executable, "-m", "tagger", "-q", "suggest", str(corpus), "--id-column", "id", "--n", str(k),
+                 "--model", str(model), "--root", str(ROOT), "-o", str(tmp / "suggest_out.csv"), "--force"])[1])
+        return suggest
+
+    times = interleaved({str(k): run(k) for k in picks}, rounds)
+    return {"paragraphs": n, "rounds": rounds,
+            **{k: {"seconds": statistics.median(t), "all_seconds": t, "peak_rss_mb": statistics.median(rss[k])}
+               for k, t in times.items()}}
+
+
 def bench_train(out: Path) -> dict:
     from tagger.training import load_resources
 
@@ -264,7 +328,8 @@ FULL_RUN = "last full run, `bench/results.json`"
 def readme_block(results: dict, source: str = FULL_RUN) -> str:
     """README's speed table (what users feel) from a full run's results; ``source`` names the run in its header
     (:func:`run_source`)."""
-    c, t, j, s = results["cold_start"], results["throughput"], results["jobs"], results["stream"]
+    c, t, j, s, g = (results["cold_start"], results["throughput"], results["jobs"], results["stream"],
+                     results["suggest"])
     return f"""\
 | what you do ({source}) | result |
 |---|---|
@@ -276,6 +341,7 @@ def readme_block(results: dict, source: str = FULL_RUN) -> str:
 | `tagger tag` a generated JSONL corpus ({j['paragraphs']:,} paragraphs), `--jobs 1` / `--jobs 2` | {j['jobs1_seconds']:.1f} s / {j['jobs2_seconds']:.1f} s ({j['speedup']:.2f}x) |
 | `tagger tag` streaming {s['paragraphs']:,} paragraphs (JSONL) | {s['seconds']:.0f} s, peak {s['peak_rss_mb']:.0f} MB |
 | `python train.py --no-cv` ({results['train']['paragraphs']:,} paragraphs) | {results['train']['seconds']:.1f} s |
+| `tagger suggest` a generated JSONL corpus ({g['paragraphs']:,} paragraphs of our authored text recombined), `--n 50` / `--n 200` (median of {g['rounds']}) | {g['50']['seconds']:.1f} s / {g['200']['seconds']:.1f} s, peak {g['50']['peak_rss_mb']:.0f} / {g['200']['peak_rss_mb']:.0f} MB |
 
 This machine is shared and its speed drifts within minutes: timings that are compared are taken in
 interleaved rounds and their ratios are medians of per-round ratios; peak memory is the command's own
@@ -311,7 +377,7 @@ def run_source(out: str, quick: bool = False, paragraphs: int | None = None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 k paragraphs, 50 k streamed")
+    parser.add_argument("--quick", action="store_true", help="10 k paragraphs, 50 k streamed, suggest on 5 k")
     parser.add_argument("--paragraphs", type=int, help="paragraphs streamed for the memory figure")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", help="results file (default bench/results.json for a full run; a --quick or "
@@ -351,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["stream"] = bench_stream(model, write_jsonl(tmp / "stream.jsonl", n_stream, seed=2), n_stream)
         print(f"tagging tagged files again ({n_corpus:,} paragraphs; .xlsx {n_corpus // 8:,}) ...", flush=True)
         results["retag"] = bench_retag(model, tmp, n_corpus, n_corpus // 8)
+        n_suggest = 5_000 if args.quick else 20_000
+        print(f"tagger suggest on {n_suggest:,} paragraphs, --n 50 and 200 ...", flush=True)
+        results["suggest"] = bench_suggest(model, tmp, n_suggest, rounds=min(args.rounds, 3))
     from tagger.common.atomic import atomic_write
 
     with atomic_write(args.out, "w", encoding="utf-8") as fh:

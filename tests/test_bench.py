@@ -27,6 +27,39 @@ def test_write_jsonl_groups_paragraphs_into_reports(tmp_path):
     assert len({r["id"] for r in rows}) == 3
 
 
+def test_suggest_corpus_is_our_authored_text_recombined_and_never_a_labelled_row():
+    """tagger suggest's benchmark corpus: distinct paragraphs, the same for a seed, each our authored sentences
+    joined (or an authored row with other numbers), none a labelled row as it is (suggest would leave it out)."""
+    import re
+
+    corpus = bench.suggest_corpus(300, seed=4)
+    assert corpus == bench.suggest_corpus(300, seed=4) and len(set(corpus)) == 300
+    authored = bench.authored_texts()
+    assert not set(corpus) & set(authored)
+    masked = lambda text: re.sub("[0-9]+", "#", text)  # noqa: E731
+    rows = {masked(t) for t in authored}
+    sentences = {masked(s) for t in authored for s in re.split(r"(?<=[。！？])", t) if s.strip()}
+
+    def ours(text: str) -> bool:  # a row with other numbers, or authored sentences end to end
+        if text in rows:
+            return True
+        reached = {0}
+        for start in range(len(text)):
+            if start in reached:
+                reached |= {end for end in range(start + 1, len(text) + 1) if text[start:end] in sentences}
+        return len(text) in reached
+
+    assert all(ours(masked(p)) for p in corpus)
+    assert sum(masked(p) in rows for p in corpus) > 30  # one template's variants: suggest takes them for one
+
+
+def test_write_reports_groups_paragraphs_into_reports(tmp_path):
+    path = bench.write_reports(tmp_path / "r.jsonl", (f"段落{i}。" for i in range(7)), per_report=3)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"id": "r0", "text": "段落0。\n段落1。\n段落2。"}, {"id": "r1", "text": "段落3。\n段落4。\n段落5。"},
+                    {"id": "r2", "text": "段落6。"}]
+
+
 def test_interleaved_rotates_the_order_and_times_every_round():
     calls = []
     times = bench.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, rounds=3)
@@ -56,7 +89,9 @@ def _results():
                            "rjieba_chars_per_second": 3.5e6, "ratio_to_rjieba": 0.35},
             "jobs": {"paragraphs": 1000, "jobs1_seconds": 2.0, "jobs2_seconds": 1.1, "speedup": 1.82},
             "stream": {"paragraphs": 5000, "seconds": 7.4, "peak_rss_mb": 150.0},
-            "train": {"paragraphs": 42, "seconds": 3.25}}
+            "train": {"paragraphs": 42, "seconds": 3.25},
+            "suggest": {"paragraphs": 2000, "rounds": 3, "50": {"seconds": 4.04, "peak_rss_mb": 301.2},
+                        "200": {"seconds": 12.96, "peak_rss_mb": 420.7}}}
 
 
 def test_readme_speed_table_comes_from_the_results(tmp_path):
@@ -65,6 +100,8 @@ def test_readme_speed_table_comes_from_the_results(tmp_path):
     assert "1.23 M characters/s, 17.9 k paragraphs/s" in block and "(tagger at 0.35 of it)" in block
     assert "(1,000 paragraphs), `--jobs 1` / `--jobs 2` | 2.0 s / 1.1 s (1.82x)" in block
     assert "`python train.py --no-cv` (42 paragraphs) | 3.2 s" in block
+    assert ("(2,000 paragraphs of our authored text recombined), `--n 50` / `--n 200` (median of 3) | 4.0 s / 13.0 s, "
+            "peak 301 / 421 MB |") in block
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n\n{bench.README_START}\nold table\n{bench.README_END}\n\nafter\n", encoding="utf-8")
     assert bench.update_readme(readme, _results()) is True

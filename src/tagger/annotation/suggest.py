@@ -5,8 +5,9 @@ new material, written as a CSV to fill in a spreadsheet.
 headings, captions and paragraphs whose text is already labelled in ``labels/seeds.csv``, ``labels/imported.jsonl``
 or ``labels/authored*.jsonl`` (as the model reads it, :func:`tagger.data.examples.text_keys`: a copy in the other
 script or with full-width letters too) or is a paragraph of the real dev set, ranks the rest by
-:func:`tagger.model.uncertainty.margin` and picks one per cluster of similar paragraphs, never one that
-repeats a pick but for numbers, utilities' names or a few characters (:func:`pick_diverse`).
+:func:`tagger.model.uncertainty.margin` and picks from the least certain (:data:`POOL` times ``n``) one per cluster of
+similar paragraphs, never one that repeats a pick but for numbers, utilities' names or a few characters
+(:func:`pick_diverse`).
 
 Example:
     >>> result = suggest_from_reports(tagger.load(), ["new_reports/"], ".", n=30)  # doctest: +SKIP
@@ -40,11 +41,12 @@ from ..labels import LABELS, format_label_cell
 from ..text.normalize import CJK_RANGES
 from ..text.report import NO_LABEL_KINDS, Paragraph, misdecoded, read_report, report_id_problem
 from ..common.cells import guard_cell
+from ..common.progress import counted_progress
 from ..common.terminal import counted, grouped
 from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
 
 __all__ = ["Suggestion", "SuggestResult", "SuggestionsExist", "pick_diverse", "suggest", "collect_reports",
-           "check_output_name", "diversity_text", "NEAR_REPEAT",
+           "check_output_name", "diversity_text", "NEAR_REPEAT", "POOL", "DIMENSIONS",
            "suggest_from_reports", "suggest_paragraphs", "refuse_misdecoded", "write_suggestions"]
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,13 @@ _OTHER_UTILITY = re.compile(rf"[{CJK_RANGES}#]{{0,4}}{_UTILITY}")
 NEAR_REPEAT = 0.8
 """Character-3-gram Jaccard similarity of two :func:`diversity_text` forms from which :func:`pick_diverse`
 takes a paragraph for a near-repeat of an earlier pick."""
+POOL = 10
+"""How many times ``n`` of the most uncertain candidates :func:`pick_diverse` clusters into ``n`` clusters: the pool
+its picks are spread over (the pre-filter of diverse mini-batch active learning: clustering all of a corpus's 17,000
+candidates took about 3 minutes for 50 picks and 10 for 200, and picked paragraphs the model was surer of)."""
+DIMENSIONS = 100
+"""The dimensions of the latent semantic space (a truncated SVD of the TF-IDF) in which :func:`pick_diverse` clusters
+a pool of more paragraphs and n-grams than that."""
 
 
 def diversity_text(norm: str) -> str:
@@ -160,21 +169,24 @@ def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, se
 
     Paragraphs are compared in their :func:`diversity_text` form (numbers and utilities' names masked), so
     that one template's variants are one paragraph: of those alike in that form only the most uncertain is a
-    candidate. The candidates are clustered with K-means (``k = n``, fixed ``random_state``) on a character
-    2–3-gram TF-IDF of that form, and from each cluster, the most uncertain cluster first, the paragraph with
-    the smallest margin is taken that is no near-repeat of an earlier pick (character-3-gram Jaccard
-    similarity of the two forms below :data:`NEAR_REPEAT`); so near-duplicates (one cluster) yield one pick.
-    If fewer than ``n`` clusters give a pick, the remaining slots go to the most uncertain candidates that are
-    no near-repeat of a pick; fewer than ``n`` are picked when no such candidate is left.
+    candidate. The :data:`POOL` ``* n`` most uncertain candidates are clustered with K-means (``k = n``, fixed
+    ``random_state``) on a character 2–3-gram TF-IDF of that form (reduced to :data:`DIMENSIONS` by a truncated
+    SVD, rows of unit length, when the pool has more paragraphs and n-grams than that), and from each cluster,
+    the most uncertain cluster first, the paragraph with the smallest margin is taken that is no near-repeat of
+    an earlier pick (character-3-gram Jaccard similarity of the two forms below :data:`NEAR_REPEAT`); so
+    near-duplicates (one cluster) yield one pick. If fewer than ``n`` clusters give a pick, the remaining slots
+    go to the most uncertain candidates, in the pool or not, that are no near-repeat of a pick; fewer than ``n``
+    are picked when no such candidate is left.
 
     Args:
         norm_texts: normalised paragraph texts.
         margins: uncertainty margins (:func:`tagger.model.uncertainty.margin`), smaller first.
         n: how many to pick.
-        seed: K-means random state.
+        seed: random state of the K-means and the SVD.
 
     Returns:
-        ``(indices, clusters)``: the picked indices, most uncertain first, and each one's cluster.
+        ``(indices, clusters)``: the picked indices, most uncertain first, and each one's cluster (``n`` or more:
+        a candidate outside the pool, a cluster of its own).
 
     Example:
         >>> pick_diverse(["甲。", "乙。"], [0.3, 0.1], 5)
@@ -191,7 +203,8 @@ def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, se
     for i in order:  # one candidate per form: its most uncertain paragraph
         first.setdefault(forms[i], i)
     candidates = list(first.values())  # most uncertain first
-    if len(candidates) <= n:
+    pool = candidates[:POOL * n]
+    if len(pool) <= n:
         assign = {i: i for i in candidates}  # every candidate is its own cluster
     else:
         from sklearn.cluster import KMeans
@@ -199,13 +212,19 @@ def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, se
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         X = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
-            [forms[i] or "\u2205" for i in candidates])
+            [forms[i] or "\u2205" for i in pool])
+        if min(X.shape) > DIMENSIONS:  # K-means' centres in n-gram space: k x 100,000 and more, a GB for k = 1,000
+            from sklearn.decomposition import TruncatedSVD
+            from sklearn.preprocessing import normalize
+
+            X = normalize(TruncatedSVD(DIMENSIONS, random_state=seed).fit_transform(X))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
-            labels = KMeans(n_clusters=n, random_state=seed, n_init=4).fit_predict(X)
-        assign = {i: int(c) for i, c in zip(candidates, labels)}
+            labels = KMeans(n_clusters=n, random_state=seed, n_init=1).fit_predict(X)  # restarts: no better picks
+        assign = {i: int(c) for i, c in zip(pool, labels)}
+        assign.update((i, n + k) for k, i in enumerate(candidates[len(pool):]))  # each a cluster of its own
     members: dict[int, list[int]] = {}
-    for i in candidates:  # clusters by their most uncertain member, each one's members most uncertain first
+    for i in pool:  # clusters by their most uncertain member, each one's members most uncertain first
         members.setdefault(assign[i], []).append(i)
     picked: list[int] = []
     grams: list[frozenset[str]] = []
@@ -231,8 +250,34 @@ def pick_diverse(norm_texts: Sequence[str], margins: Sequence[float], n: int, se
     return picked, [assign[i] for i in picked]
 
 
+_SCORE_CHUNK = 2000
+"""About how many paragraphs :func:`suggest` scores at a time (whole reports: :func:`_report_chunks`)."""
+
+
+def _report_chunks(docs: Sequence[str], size: int = _SCORE_CHUNK) -> list[tuple[int, int]]:
+    """Consecutive ``(start, end)`` spans of about ``size`` paragraphs (more when a report is longer) that cut no
+    report in two, whatever the order of its paragraphs: each report's paragraphs are scored together (report
+    context).
+
+    Example:
+        >>> _report_chunks(["a", "a", "b", "a", "c", "d", "d"], size=2)
+        [(0, 4), (4, 7)]
+    """
+    last = {doc: i for i, doc in enumerate(docs)}
+    spans: list[tuple[int, int]] = []
+    start = end = 0
+    for i, doc in enumerate(docs):
+        end = max(end, last[doc] + 1)
+        if i + 1 == end and end - start >= size:
+            spans.append((start, end))
+            start = end
+    if start < len(docs):
+        spans.append((start, len(docs)))
+    return spans
+
+
 def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[str] = (), n: int = 30,
-            seed: int = 0) -> SuggestResult:
+            seed: int = 0, progress: bool | None = False) -> SuggestResult:
     """Rank unlabelled paragraphs for labelling by uncertainty, with diversity.
 
     Headings are skipped (the codebook gives them no label), as are paragraphs whose text hash is in
@@ -253,6 +298,8 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
             it (:func:`suggest_from_reports` collects the latter: a copy in the other script is labelled too).
         n: how many paragraphs to suggest.
         seed: random state of the clustering.
+        progress: a bar of the paragraphs scored, as :func:`~tagger.common.progress.counted_progress`'s
+            ``enabled`` (``None``: on a terminal; elsewhere a logged line now and then for a long run).
     """
     labelled = set(labelled)
     seen: set[str] = set()
@@ -277,10 +324,14 @@ def suggest(model: Any, paragraphs: Sequence[Paragraph], labelled: Collection[st
     if len(candidates) > n:  # a sign of life: 10,000 candidates were minutes without a line (the clustering)
         log.info("scoring %s, then picking %s of the %s not labelled yet, one per cluster of similar paragraphs",
                  counted(len(paragraphs), "paragraph"), grouped(n), grouped(len(candidates)))
-    # scored as `tagger tag` scores them: every paragraph with its report (report context)
-    every = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
-                                    [p.doc for p in paragraphs])
-    scores = np.asarray(every, dtype=float)[where]
+    # scored as `tagger tag` scores them: every paragraph with its report (report context), a chunk of whole reports
+    # at a time (a bar, a point where Ctrl-C stops it)
+    every = np.zeros((len(paragraphs), len(LABELS)))
+    for a, b in counted_progress(_report_chunks([p.doc for p in paragraphs], _SCORE_CHUNK), "scoring", "paragraph",
+                                 lambda span: span[1] - span[0], enabled=progress, total=len(paragraphs)):
+        part = paragraphs[a:b]
+        every[a:b] = model.scores_from_norms([p.norm for p in part], [p.kind for p in part], [p.doc for p in part])
+    scores = every[where]
     thresholds = np.asarray(model.thresholds_, dtype=float)
     margins = margin(scores, thresholds)
     picked, clusters = pick_diverse([p.norm for p, _ in candidates], margins, n, seed)
@@ -406,7 +457,7 @@ def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, st
 
 
 def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Path = ".", n: int = 30,
-                         seed: int = 0, encoding: str | None = None) -> SuggestResult:
+                         seed: int = 0, encoding: str | None = None, progress: bool | None = False) -> SuggestResult:
     """:func:`suggest` over report files, skipping paragraphs already labelled in project ``root``.
 
     Raises:
@@ -414,11 +465,11 @@ def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Pa
             with other texts (a new report with an old report's file name): ``tagger labels import`` would refuse
             every row of it after the labelling, so it is refused before.
     """
-    return suggest_paragraphs(model, collect_reports(paths, encoding), root, n=n, seed=seed)
+    return suggest_paragraphs(model, collect_reports(paths, encoding), root, n=n, seed=seed, progress=progress)
 
 
 def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | Path = ".", n: int = 30,
-                       seed: int = 0) -> SuggestResult:
+                       seed: int = 0, progress: bool | None = False) -> SuggestResult:
     """:func:`suggest` over the paragraphs of reports already split (:func:`collect_reports`, or the rows of a table
     of reports), skipping paragraphs already labelled in project ``root``.
 
@@ -440,7 +491,7 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
                          f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; give the report "
                          "another id before labelling (its file name, or its --id-column value), or tagger labels import will "
                          "refuse its rows")
-    return suggest(model, paragraphs, hashes, n=n, seed=seed)
+    return suggest(model, paragraphs, hashes, n=n, seed=seed, progress=progress)
 
 
 def refuse_misdecoded(paragraphs: Sequence[Paragraph]) -> None:

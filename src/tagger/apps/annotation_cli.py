@@ -49,7 +49,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if would_overwrite(out) and not args.force:
         raise SuggestionsExist(out)  # said with the options by the CLI (cli._dispatch)
     model = load_model(model_path(args.model, args.root))
-    result = suggest_paragraphs(model, _suggest_inputs(args), args.root, n=args.n, seed=args.seed)
+    result = suggest_paragraphs(model, _suggest_inputs(args), args.root, n=args.n, seed=args.seed,
+                                progress=None if not args.quiet else False)
     if not result.suggestions:
         log.warning("nothing to label: %s; %s not written", result.summary(), out)
         return EXIT_OK

@@ -79,9 +79,9 @@ def _size() -> dict:
 
 
 def counted_progress(iterable: Iterable[T], desc: str, unit: str, count: Callable[[T], int],
-                     enabled: bool | None = None) -> Iterator[T]:
+                     enabled: bool | None = None, total: int | None = None) -> Iterator[T]:
     """Yield the items of ``iterable`` while a bar counts ``count(item)`` of ``unit`` (singular) for each (a chunk of reports
-    counts its reports, not 1), when :func:`shows_progress`; each item handled is a
+    counts its reports, not 1), of ``total`` when it is known, when :func:`shows_progress`; each item handled is a
     :func:`~tagger.common.signals.checkpoint`.
 
     Example:
@@ -89,12 +89,13 @@ def counted_progress(iterable: Iterable[T], desc: str, unit: str, count: Callabl
         [[1, 2], [3]]
     """
     if not shows_progress(enabled):
-        yield from _checked(logged_progress(iterable, desc, unit=f"{unit}s", count=count) if enabled is None
+        yield from _checked(logged_progress(iterable, desc, total, unit=f"{unit}s", count=count) if enabled is None
                             else iterable)
         return
     from tqdm import tqdm
 
-    with tqdm(desc=desc, unit=f" {unit}s", leave=False, **_size()) as bar:  # "6 reports [00:01, 5.2 reports/s]"
+    # "6 reports [00:01, 5.2 reports/s]"; with a total, "50%|█████     | 3/6 [00:01<00:01, 5.2 reports/s]"
+    with tqdm(desc=desc, unit=f" {unit}s", total=total, leave=False, **_size()) as bar:
         for item in iterable:
             yield item
             bar.update(count(item))
