@@ -947,6 +947,30 @@ def test_a_label_files_reports_survive_an_export_to_an_annotation_tool(tmp_path,
             "report (doc)") in err and "restore it from" not in err and err.count("authored:biz-") == 1, err
 
 
+def test_a_label_files_colliding_numbering_is_told_as_a_label_file_fault(tmp_path, capsys):
+    """A label file whose report "r" has a row with id r:0 and a row without an index (numbered r:0 by its place) was
+    refused with the tagged file's advice ("two input reports had the report id 'r' ... tag it again"), which a label
+    file cannot follow: the message now says how the rows are numbered and what to change."""
+    src = tmp_path / "a.jsonl"
+    rows = [{"id": "r:0", "doc": "r", "text": "党员服务队为孤寡老人检查线路。", "labels": ["elderly_care"]},
+            {"id": "x1", "doc": "r", "text": "供电所为企业开辟绿色通道。", "labels": []}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["-q", "labels", "export", str(src), "--to", "doccano", "-o", str(tmp_path / "o.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert "paragraph id r:0 appears twice, with another text" in err and "tag it again" not in err, err
+    assert ("a row of report 'r' without an \"index\" is numbered by its place among the report's rows (r:0, r:1 "
+            "…), and another row's id names the same paragraph: give each row of the report its \"index\", or that "
+            "row another id") in err, err
+    assert not (tmp_path / "o.jsonl").exists()
+    sheet = tmp_path / "s.csv"  # a suggest sheet: its ids are its own cells
+    sheet.write_text("id,text,text_sha,labels\n" + "".join(f"r:0,{r['text']},{text_sha(r['text'])},none\n" for r in rows),
+                     encoding="utf-8")
+    assert main(["-q", "labels", "export", str(sheet), "--to", "doccano", "-o", str(tmp_path / "o.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert (f"{sheet}:3: paragraph id r:0 appears twice, with another text (first at {sheet}:2); ids must be unique to "
+            "be matched back: give one of the two rows another id") in err, err
+
+
 def test_labelstudio_config_is_valid_xml_naming_every_label():
     root = ET.fromstring(labelstudio_config())
     assert [c.get("alias") for c in root.iter("Choice")] == list(LABELS)

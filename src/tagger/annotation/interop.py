@@ -71,7 +71,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -493,7 +493,7 @@ def _from_tagged(path: Path, rows: list[tuple[str, dict[str, Any]]], columns: se
     warnings = [cut_left_out(cut)] if cut else []
     if stale:
         warnings.append(stale_decisions_note(path, stale, "exported with the model's labels instead"))
-    return ExportSource("tagged", _unique(path, items, notes), notes, warnings)
+    return ExportSource("tagged", _unique(path, items, notes, _two_reports), notes, warnings)
 
 
 def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> ExportSource:
@@ -522,7 +522,8 @@ def _from_label_csv(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> Expor
                                 {k: v for k, v in row.items() if k not in known}, where))
     _raise_input(path, errors)
     notes: list[str] = []
-    return ExportSource("label file", _unique(path, items, notes), notes)
+    return ExportSource("label file", _unique(path, items, notes, lambda report: "give one of the two rows another id"),
+                        notes)
 
 
 _PARAGRAPH_ID = re.compile(r".+:\d+")
@@ -556,13 +557,23 @@ def _from_label_jsonl(path: Path) -> ExportSource:
                                 where=where))
     _raise_input(path, errors)
     notes: list[str] = []
-    return ExportSource("label file", _unique(path, items, notes), notes)
+    return ExportSource("label file", _unique(path, items, notes, _numbered_twice), notes)
 
 
-def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[ExportItem]:
+def _two_reports(report: str) -> str:
+    return f"two input reports had the report id {report!r}; give them distinct ids in the input and tag it again"
+
+
+def _numbered_twice(report: str) -> str:
+    return (f"a row of report {report!r} without an \"index\" is numbered by its place among the report's rows "
+            f"({report}:0, {report}:1 …), and another row's id names the same paragraph: give each row of the report "
+            "its \"index\", or that row another id")
+
+
+def _unique(path: Path, items: list[ExportItem], notes: list[str], fix: Callable[[str], str]) -> list[ExportItem]:
     """``items`` without repeated texts (one decision per text: the import refuses a text twice, and a copy in the other
     script or with full-width letters, one text as the model reads it: :func:`~tagger.data.examples.text_keys`), ids
-    unique.
+    unique; ``fix(report)``: what to do about an id given twice, as the input's kind allows.
 
     Raises:
         InputError: an id given to two paragraphs of different texts, each named with its row.
@@ -574,8 +585,7 @@ def _unique(path: Path, items: list[ExportItem], notes: list[str]) -> list[Expor
         first = ids.setdefault(item.id, item)
         if first.text_sha != item.text_sha:  # the same paragraph again (a report given twice) is a repeated text
             errors.append(f"{item.where or path}: paragraph id {item.id} appears twice, with another text (first at "
-                          f"{first.where or '?'}); ids must be unique to be matched back: two input reports had "
-                          f"the report id {item.report!r}; give them distinct ids in the input and tag it again")
+                          f"{first.where or '?'}); ids must be unique to be matched back: {fix(item.report)}")
         if key not in texts:
             out.append(item)
         texts.add(key)
