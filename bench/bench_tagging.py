@@ -99,11 +99,11 @@ def write_reports(path: Path, paragraphs: Iterable[str], per_report: int = 5) ->
 
 def authored_texts(root: Path = ROOT) -> list[str]:
     """Our own writing only: the texts of ``labels/authored*.jsonl`` and ``labels/pool/authored*.jsonl`` (no real
-    report text)."""
-    texts = []
-    for f in sorted([*(root / "labels").glob("authored*.jsonl"), *(root / "labels" / "pool").glob("authored*.jsonl")]):
-        texts += [json.loads(line)["text"] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return texts
+    report text), read as training reads them (:func:`tagger.data.examples.load_jsonl`)."""
+    from tagger.data.examples import AUTHORED_GLOB, load_jsonl
+
+    files = sorted([*(root / "labels").glob(AUTHORED_GLOB), *(root / "labels" / "pool").glob(AUTHORED_GLOB)])
+    return [ex.text for f in files for ex in load_jsonl(f, source="authored")]
 
 
 _NUMBER = re.compile(r"[0-9]+")
