@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tagger.features.lexicon import Lexicon
-from tagger.features.roles import ROLES, RoleFeatures, role_cues
+from tagger.features.roles import ROLES, RoleFeatures, role_cues, role_terms
 from tagger.labels import LABELS
 from tagger.model.tagger import Tagger
 
@@ -51,6 +51,39 @@ def test_the_roles_must_stand_in_one_sentence_and_not_in_a_plan():
     assert role_cues("小区居民反映线路老化,供电所完成了改造。")[RETROFIT]
     for plan in ("今年该公司计划为老旧小区更换线路。", "下一步,供电所将为小区更换线路。", "力争年底前为小区完成线路改造。"):
         assert not any(role_cues(plan)), plan
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("小区线路改造企业报装缩短电梯接电老人检查志愿将户院表线天3岁八十。,;!? a"), max_size=60))
+def test_role_terms_are_what_made_the_cue_fire_and_stand_in_the_text(text):
+    """The terms shown as a cue's evidence: one per role, each in the text, none when the cue does not fire."""
+    for label, fired in zip(LABELS, role_cues(text)):
+        terms = role_terms(text, label)
+        assert bool(terms) == fired
+        assert len(terms) in (0, len(ROLES[label])) and all(term and term in text for term in terms)
+
+
+def test_role_terms_come_from_one_sentence_without_a_plan():
+    text = "计划为园区企业缩短报装时间。供电所为园区企业开辟绿色通道,报装时间缩短一半。"
+    assert role_terms(text, "business_connection_speed") == ["园区", "报装", "绿色通道"]
+    assert role_terms("下一步将为独居老人更换电线。", "elderly_care") == []
+
+
+def test_evidence_shows_the_role_cue_that_pushed_a_label_up():
+    """A label carried by a role cue showed only lexicon and word terms: the sentence's joined roles were invisible.
+    Its terms now follow the lexicon cues, and only where the cue fired and weighs for that label."""
+    texts = ["企业报装时间缩短一半。", "公司召开会议。", "小区居民反映线路老化。", "工会召开职工大会。"] * 3
+    Y = [[0, 0, 0, 1, 0], [0] * 5, [0] * 5, [0] * 5] * 3
+    model = Tagger(lexicon=Lexicon([("报装", "business_connection_speed", 1.0)]), tune_thresholds=False).fit(texts, Y)
+    business = LABELS.index("business_connection_speed")
+    assert model.coef_[-len(LABELS):][business, business] > 0
+    evidence = model.evidence("园区企业报装时间缩短一半。", "business_connection_speed", k=10)
+    assert evidence[:3] == ["报装", "园区", "缩短"], evidence  # the lexicon cue, then the cue's other roles
+    plan = model.evidence("计划为园区企业缩短报装时间。", "business_connection_speed", k=10)
+    assert "园区" not in plan and plan[0] == "报装", plan  # a plan: no cue, 园区 is no word the model knows
+    plain = Tagger(lexicon=Lexicon([("报装", "business_connection_speed", 1.0)]), tune_thresholds=False,
+                   use_roles=False).fit(texts, Y)
+    assert "园区" not in plain.evidence("园区企业报装时间缩短一半。", "business_connection_speed", k=10)
 
 
 def test_every_label_has_roles_and_every_role_terms():

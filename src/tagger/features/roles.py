@@ -41,7 +41,7 @@ import numpy as np
 from ..labels import LABELS
 from .rows import Rows
 
-__all__ = ["ROLES", "PLAN_WORDS", "RoleFeatures", "role_cues"]
+__all__ = ["ROLES", "PLAN_WORDS", "RoleFeatures", "role_cues", "role_terms"]
 
 # one-character terms that stand inside other words, as patterns that leave those words out
 AGE = "(?:[6-9][0-9]|1[0-1][0-9]|[六七八九]十[多余几]?|百)岁"  # an elder's age: 八十多岁, 92岁 (not 28岁)
@@ -102,13 +102,38 @@ def role_cues(norm: str) -> list[bool]:
         >>> role_cues("该公司计划为园区企业开辟绿色通道,报装时间缩短一半。")
         [False, False, False, False, False]
     """
-    found = [False] * len(LABELS)
+    return [bool(terms) for terms in _first_matches(norm)]
+
+
+def role_terms(norm: str, label: str) -> list[str]:
+    """The terms that made ``label``'s role cue fire in the normalised paragraph ``norm``: one per role, as written in
+    the first sentence that holds them all (``[]`` when the cue does not fire). They are substrings of ``norm``.
+
+    Example:
+        >>> role_terms("该公司为园区企业开辟绿色通道,报装时间缩短一半。", "business_connection_speed")
+        ['园区', '报装', '绿色通道']
+        >>> role_terms("下一步将为独居老人更换电线。", "elderly_care")
+        []
+    """
+    return _first_matches(norm)[LABELS.index(label)]
+
+
+def _first_matches(norm: str) -> list[list[str]]:
+    """Per label, the first sentence's matched term of each role (``[]``: no sentence holds them all)."""
+    found: list[list[str]] = [[] for _ in LABELS]
     for sentence in _SENTENCE_END.split(norm):
         if not sentence or _PLAN.search(sentence):
             continue
         for j, patterns in enumerate(_ROLE_PATTERNS):
-            if not found[j] and all(p.search(sentence) for p in patterns):
-                found[j] = True
+            if not found[j]:
+                terms = []
+                for pattern in patterns:
+                    hit = pattern.search(sentence)
+                    if hit is None:
+                        break
+                    terms.append(hit.group(0))
+                else:
+                    found[j] = terms
     return found
 
 

@@ -25,6 +25,7 @@ from ..text.normalize import normalize_many
 from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
+from ..features.roles import role_terms
 from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
@@ -792,10 +793,11 @@ class Tagger(ParamsMixin):
         return {"positive": pos, "negative": neg}
 
     def evidence(self, text: str, label: str, k: int = 5, normalized: bool = False) -> list[str]:
-        """Terms of a paragraph that pushed ``label`` up: lexicon cues found, then the words with the largest
-        positive contribution. The paragraph is normalised first, as every scoring entry point does (text as
-        written, in traditional script or with full-width punctuation, gave other and wrong terms), unless
-        ``normalized`` says it is already (a :class:`~tagger.text.report.Paragraph`'s ``norm``)."""
+        """Terms of a paragraph that pushed ``label`` up: lexicon cues found, then the terms of the label's role cue
+        when it fired (one per role, from the sentence that named them together: :mod:`tagger.features.roles`), then
+        the words with the largest positive contribution. The paragraph is normalised first, as every scoring entry
+        point does (text as written, in traditional script or with full-width punctuation, gave other and wrong
+        terms), unless ``normalized`` says it is already (a :class:`~tagger.text.report.Paragraph`'s ``norm``)."""
         self._check_fitted()
         if not isinstance(text, str):
             raise TypeError(f"evidence() expects a paragraph as str, got {type(text).__name__}")
@@ -806,6 +808,9 @@ class Tagger(ParamsMixin):
         lexicon = self._block_lexicon()  # the scores' (fitted) lexicon: one set after fit is not theirs
         if lexicon is not None:
             terms += lexicon.matches(norm).get(label, [])
+        weights = dict(zip((name for name, _ in self.blocks_), self._block_weights()))
+        if "roles" in weights and weights["roles"][j, j] > 0:  # the label's own cue, when it pushes the label up
+            terms += [t for t in role_terms(norm, label) if t not in terms]
         for (name, block), w in zip(self.blocks_, self._block_weights()):
             if name != "word":
                 continue
