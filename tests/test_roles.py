@@ -21,6 +21,8 @@ RETROFIT, BUSINESS = LABELS.index("old_neighbourhood_retrofit"), LABELS.index("b
     ("施工人员为加装的电梯接电。", "elevator_power_hookup"),
     ("队员们上门为八十多岁的王大爷检查线路。", "elderly_care"),
     ("志愿者走进社区开展义务服务。", "volunteer_work"),
+    ("养殖合作社提交用电申请后,供电所3天就为其接电。", "business_connection_speed"),  # codebook rule 9: cooperatives
+    ("家庭农场报装后,供电所开辟绿色通道送电。", "business_connection_speed"),
 ])
 def test_a_sentence_with_every_role_of_a_label_gives_its_cue(text, label):
     assert role_cues(text)[LABELS.index(label)]

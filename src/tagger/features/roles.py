@@ -14,7 +14,7 @@ label                           roles (a term of each in one sentence)
 ``old_neighbourhood_retrofit``  a place of homes (小区, 院, 楼, 胡同, 住户 …); a facility (线路, 表箱, 配电房 …);
                                 an upgrade (改造, 更换, 增容, 投运 …)
 ``elevator_power_hookup``       电梯 / 加梯; supply (接电, 用电, 箱变, 容量 …)
-``business_connection_speed``   an enterprise or project (企业, 园区, 项目 …); getting supply (报装, 接电, 业扩 …);
+``business_connection_speed``   an enterprise or project (企业, 园区, 项目, 合作社, 农场 …); getting supply (报装, 接电 …);
                                 faster or easier (缩短, 压缩, 绿色通道, 3天 …)
 ``volunteer_work``              beyond duty (志愿, 义务, 免费, 慰问, 帮扶 …); an act (检查, 更换, 送, 上门 …)
 ==============================  ==========================================================================
@@ -65,7 +65,7 @@ ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("电梯", "加梯"),
         tuple("接电 用电 供电 通电 箱变 变压器 电源 容量".split()) + (METER,)),
     "business_connection_speed": (
-        tuple("企业 园区 项目 工厂 客户 商户 开发区".split()) + (FACTORY,),
+        tuple("企业 园区 项目 工厂 客户 商户 开发区 合作社 农场 养殖场 种植基地 个体户".split()) + (FACTORY,),
         tuple("报装 接电 送电 办电 用电申请 供电方案 装表 业扩 增容 获得电力 投产 用上电".split()),
         tuple("缩短 压缩 提速 绿色通道 提前 小时 一次 专人 上门 零 简化 加快 特派员 快".split()) + (DAYS,)),
     "volunteer_work": (
