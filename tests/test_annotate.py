@@ -1117,6 +1117,47 @@ def test_suggest_refuses_a_report_named_like_authored_training_text(root, proj, 
     assert "are taken in labels/authored*.jsonl by paragraphs with other texts" in capsys.readouterr().err
 
 
+def test_suggest_refuses_a_report_whose_id_a_seed_or_authored_report_has(proj, model_file, tmp_path, capsys):
+    """A new report whose id (its file name, or its --id-column value) an authored report has, its paragraph ids
+    clashing with none (the authored rows have ids of their own), was suggested; labels import then refused every
+    row of it, after the labelling (training would read the two as one report). suggest refuses it first, with
+    labels import's words and advice, naming the input and the report; a report of that id whose paragraphs are all
+    labelled already (none suggested) is not refused, and the report under another id goes through."""
+    authored = [{"id": "x1", "doc": "report_007", "index": 0, "text": "国网某供电公司党员服务队走进社区敬老院，为老人免费检修家用电器。",
+                 "labels": ["elderly_care", "volunteer_work"]},
+                {"id": "x2", "doc": "report_007", "index": 1, "text": "服务队还为老人讲解了安全用电知识。", "labels": ["elderly_care"]}]
+    (proj / "labels" / "authored_x.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in authored),
+                                                      encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = folder / "report_007.txt"
+    report.write_text("\n".join(r["text"] for r in authored) + "\n", encoding="utf-8")  # labelled already: nothing
+    out = tmp_path / "s.csv"
+    args = ["suggest", str(folder), "--root", str(proj), "--model", model_file, "-o", str(out)]
+    assert main(args) == 0 and not out.exists()
+    report.write_text("供电公司推进老旧小区电网改造\n今年以来，该公司对辖区内12个老旧小区的供电线路进行了全面改造。\n"
+                      "改造完成后，居民家中电压不稳的问题得到解决。\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(args) == 1
+    taken = (f'report "report_007" has rows in two label files ({proj / "labels" / "authored_x.jsonl"}:1 and '
+             f'{proj / IMPORTED_FILE}, where it would be imported): training would read them as one report (one story '
+             "for the report-context scores, one cross-validation fold, their positions in it mixed)")
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: {report}: {taken}; give each report an id of its own across batches (a batch prefix in the "
+        "--id-column values, e.g. 2024q2-R1, or another file name), tag it again (or run tagger suggest again) and "
+        "label it there\n")
+    assert not out.exists()
+    table = tmp_path / "reports.csv"  # a table's report: its row is named
+    with open(table, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["report_007", report.read_text(encoding="utf-8")]])
+    assert main(["suggest", str(table), "--id-column", "id", "--root", str(proj), "--model", model_file, "-o",
+                 str(out)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {table}:2")
+    report.rename(folder / "report_008.txt")
+    assert main(args) == 0 and out.exists()
+
+
 def test_a_report_id_used_again_by_a_later_batch_is_refused_with_the_fix_that_fits(proj):
     """User test: a second batch's report R1 (ids from --id-column) clashed with the first batch's imported R1:1, and
     the message said to give the new version another file name, which does nothing for ids from a column. The

@@ -881,27 +881,26 @@ def test_train_refuses_a_folder_where_the_model_card_goes_before_training(root, 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.card.md"] + ["elsewhere"] * link)
 
 
-def test_train_says_the_model_was_saved_when_only_its_card_cannot_be_written(root, tmp_path, capsys, monkeypatch):
-    """fixB 1: a card that cannot be written after the model was saved (a disk filled meanwhile) said only the
-    card's error, exit 1: the user could not tell that the model and its manifest were there and usable."""
-    real = os.replace
+def test_train_saves_no_model_without_its_card(root, tmp_path, capsys, monkeypatch):
+    """fixB 1: a card that could not be written after the model was saved (a disk filled meanwhile) said only the
+    card's error. The card is now saved with the model and its manifest, in one commit: one that cannot be written
+    leaves none of them, and the error says the model could not be written, and what to do."""
+    real_replace, real_link = os.replace, os.link
 
-    def full(src, dst, *args, **kwargs):
-        if str(dst).endswith(".card.md"):
-            raise OSError(28, "No space left on device", str(src), None, str(dst))
-        return real(src, dst, *args, **kwargs)
+    def full(real):  # os.link: a save to a new name places its files with a link
+        def move(src, dst, *args, **kwargs):
+            if str(dst).endswith(".card.md"):
+                raise OSError(28, "No space left on device", str(src), None, str(dst))
+            return real(src, dst, *args, **kwargs)
+        return move
 
-    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "replace", full(real_replace))
+    monkeypatch.setattr(os, "link", full(real_link))
     out = tmp_path / "m.npz"
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
-    assert capsys.readouterr().err == (
-        f"error: the model was saved ({out}, with its manifest {tmp_path / 'm.manifest.json'}) and can be used, but "
-        f"its model card {tmp_path / 'm.card.md'} could not be written (No space left on device); free some space "
-        "there, or choose another --out, then run python train.py again for the card\n")
-    from tagger.model.persistence import load_model
-
-    assert load_model(out).thresholds_.shape == (5,) and not (tmp_path / "m.card.md").exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
+                                       "space there, or choose another --out\n")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -1038,14 +1037,17 @@ def test_train_on_a_read_only_file_system_is_told_to_go_elsewhere_before_trainin
 def test_train_names_its_out_option_where_a_save_from_python_says_another_path(root, tmp_path, capsys, monkeypatch):
     """relfix: the library's "choose another path" (save() from Python has no --out) is said with train's option
     name when the model cannot be saved after training (a disk filled meanwhile), as before training."""
-    real = os.replace
+    real_replace, real_link = os.replace, os.link
 
-    def full(src, dst, *args, **kwargs):
-        if str(dst).endswith(".npz"):
-            raise OSError(28, "No space left on device", str(src), None, str(dst))
-        return real(src, dst, *args, **kwargs)
+    def full(real):  # os.link: a save to a new name places its files with a link
+        def move(src, dst, *args, **kwargs):
+            if str(dst).endswith(".npz"):
+                raise OSError(28, "No space left on device", str(src), None, str(dst))
+            return real(src, dst, *args, **kwargs)
+        return move
 
-    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(os, "replace", full(real_replace))
+    monkeypatch.setattr(os, "link", full(real_link))
     out = tmp_path / "m.npz"
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
     assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
@@ -1091,6 +1093,35 @@ def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, t
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(
         [foreign.name, "m.new.card.md", "m.new-2.npz", "m.new-2.manifest.json", "m.new-2.card.md"])
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+
+
+def test_train_keeps_its_model_beside_a_file_put_at_its_cards_name_as_it_saves(root, tmp_path, capsys, monkeypatch):
+    """train re-checked --out after training, then renamed model, manifest and card over whatever was there by then:
+    a file another program made at one of their names in between (as they were written) was replaced. It is left as
+    it is, and the three are saved together beside it (m.new.npz …), one line of error saying so."""
+    import tagger
+    import tagger.model.persistence as persistence
+
+    out, card = tmp_path / "m.npz", tmp_path / "m.card.md"
+    real_lock = persistence._pair_lock
+
+    def a_file_appears(path, exclusive):  # the step just before the renames
+        if path == out:
+            card.write_text("a note of the user's\n", encoding="utf-8")
+        return real_lock(path, exclusive)
+
+    monkeypatch.setattr(persistence, "_pair_lock", a_file_appears)
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    kept = tmp_path / "m.new.npz"
+    assert capsys.readouterr().err == (
+        f"error: {card}: is a file another program made — put there while the model trained, and left as it is: the "
+        f"model was saved as {kept} instead (with its manifest m.new.manifest.json and card m.new.card.md); use it "
+        f"with --model {kept} (or, if that file may go, rename the three to m.npz, m.manifest.json and m.card.md)\n")
+    assert card.read_text(encoding="utf-8") == "a note of the user's\n"
+    assert tagger.load(kept).predict(["供电公司党员服务队走进敬老院,为孤寡老人检查线路。"])
+    assert (tmp_path / "m.new.card.md").read_text(encoding="utf-8").startswith("# Model card: tagger ")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == sorted(
+        ["m.card.md", "m.new.npz", "m.new.manifest.json", "m.new.card.md"])
 
 
 @pytest.mark.parametrize("make_out", [lambda tmp: tmp / "afile" / "m.npz", lambda tmp: Path("/proc/m.npz")])

@@ -505,6 +505,33 @@ def test_an_index_without_a_doc_is_refused_naming_the_line_and_what_to_write(tmp
     assert [(e.doc, e.index) for e in load_jsonl(_jsonl(path, rows))] == [("q", -1), ("r", 0)]
 
 
+@pytest.mark.parametrize("alone_first", [True, False])
+@pytest.mark.parametrize("rid", ["r", 7])
+def test_a_row_without_a_doc_whose_id_is_another_rows_doc_is_refused(tmp_path, alone_first, rid):
+    """A row without "doc" is a report of its own, named by its id; when that id was the "doc" of other rows of the
+    file, the row was read as a paragraph of that report (its cross-validation fold, its context), without a word.
+    Refused naming the file, the row's line, the id and what to do (give it the report's doc, or another id)."""
+    path = tmp_path / "t.jsonl"
+    alone = {"id": rid, "text": "供电公司青年志愿者走访独居老人。", "labels": ["elderly_care", "volunteer_work"]}
+    report = [{"id": f"{rid}:0", "doc": rid, "text": "队员们为老人更换了老化的插座。", "labels": ["elderly_care"]},
+              {"id": f"{rid}:1", "doc": rid, "text": "施工人员检查了楼道里的表箱。", "labels": []}]
+    rows = [alone, *report] if alone_first else [*report, alone]
+    with pytest.raises(LabelFileError) as err:
+        load_jsonl(_jsonl(path, rows))
+    lone, other = (1, 2) if alone_first else (3, 1)
+    quoted = json.dumps(str(rid))
+    assert str(err.value) == (
+        f'{path}:{lone}: the row with id {quoted} has no "doc", so it is a report of its own named by its id, but the '
+        f'row at line {other} names a report {quoted} as its "doc": the two would be read as one report (one '
+        f'cross-validation fold, one context); if it is a paragraph of that report, give it "doc": {quoted} (with its '
+        '"index" where that report\'s rows have one), else give it another id')
+    alone["doc"] = rid  # a paragraph of that report, as the message says
+    assert [e.doc for e in load_jsonl(_jsonl(path, rows))] == [str(rid)] * 3
+    alone.pop("doc")
+    alone["id"] = f"{rid}-alone"  # or a report of its own, under another id
+    assert sorted(e.doc for e in load_jsonl(_jsonl(path, rows))) == sorted([str(rid)] * 2 + [f"{rid}-alone"])
+
+
 def _authored(root, name, rows):
     return _jsonl(root / "labels" / f"authored_{name}.jsonl", rows)
 

@@ -836,15 +836,19 @@ def test_replace_together_refuses_a_directory_in_the_way_before_renaming_anythin
 
 
 def _failing_manifest_rename(monkeypatch, error):
-    """os.replace fails (``error``: errno, strerror) when the pending manifest is renamed into place."""
-    real = os.replace
+    """os.replace fails (``error``: errno, strerror) when the pending manifest is renamed into place, and os.link
+    likewise (a save to a new name places its files with a link, which fails where no file was there before)."""
+    real_replace, real_link = os.replace, os.link
 
-    def replace(src, dst, *args, **kwargs):
-        if str(src).endswith(".pending") and str(dst).endswith(".manifest.json"):
-            raise OSError(*error, str(src), None, str(dst))  # as os.replace raises it: both names, the temp file first
-        return real(src, dst, *args, **kwargs)
+    def failing(real):
+        def move(src, dst, *args, **kwargs):
+            if str(src).endswith(".pending") and str(dst).endswith(".manifest.json"):
+                raise OSError(*error, str(src), None, str(dst))  # as os.replace raises it: both names, the temp first
+            return real(src, dst, *args, **kwargs)
+        return move
 
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "replace", failing(real_replace))
+    monkeypatch.setattr(os, "link", failing(real_link))
 
 
 @pytest.mark.parametrize("error, fix", [
@@ -949,14 +953,17 @@ def test_ctrl_c_while_the_pair_is_renamed_leaves_the_model_knowing_its_new_file(
     import signal
 
     model = load_model(saved)
-    real = os.replace
+    real_replace, real_link = os.replace, os.link
 
-    def replace(src, dst, *args, **kwargs):
-        if str(dst).endswith(".manifest.json"):
-            os.kill(os.getpid(), signal.SIGINT)  # held: acted on once the pair is committed
-        return real(src, dst, *args, **kwargs)
+    def signalling(real):  # os.link: a save to a new name places its files with a link
+        def move(src, dst, *args, **kwargs):
+            if str(dst).endswith(".manifest.json"):
+                os.kill(os.getpid(), signal.SIGINT)  # held: acted on once the pair is committed
+            return real(src, dst, *args, **kwargs)
+        return move
 
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "replace", signalling(real_replace))
+    monkeypatch.setattr(os, "link", signalling(real_link))
     with pytest.raises(KeyboardInterrupt):
         model.save(tmp_path / "new.npz", data_hash="new")
     assert model.model_path_ == tmp_path / "new.npz" and model.manifest_["data_hash"] == "new"
@@ -1270,3 +1277,36 @@ def test_only_a_model_file_cut_short_is_said_cut_short(data):
     said = "cut short" if how == "cut" else "changed since it was written"
     assert said in str(info.value)
     assert ("changed since" in str(info.value)) == (how != "cut")
+
+
+# ----------------------------------------------------------------------------- fix: exclusive placement
+@pytest.mark.parametrize("where", ["m.npz", "m.manifest.json"])
+def test_a_file_put_at_a_new_models_name_as_it_is_saved_is_never_replaced(seed_model, tmp_path, monkeypatch, where):
+    """model.save(path) checked that no file was at the model's names, then renamed its files over whatever was there
+    by then: a file another program made in between (as the files were written) was replaced. It is left as it is,
+    and the model saved with its manifest under the first free name beside (m.new.npz; here m.new-2.npz, m.new's
+    manifest name being taken), the error naming both."""
+    import tagger.model.persistence as persistence
+    from tagger.model.persistence import ModelKeptBeside
+
+    foreign = tmp_path / where
+    (tmp_path / "m.new.manifest.json").write_text("{}", encoding="utf-8")  # m.new is not free
+    real_lock = persistence._pair_lock
+
+    def a_file_appears(path, exclusive):  # the step just before the renames
+        if path.name == "m.npz":
+            foreign.write_bytes(b"another program's\n")
+        return real_lock(path, exclusive)
+
+    monkeypatch.setattr(persistence, "_pair_lock", a_file_appears)
+    with pytest.raises(ModelKeptBeside) as info:
+        seed_model.save(tmp_path / "m.npz", data_hash="x")
+    kept = tmp_path / "m.new-2.npz"
+    assert str(info.value) == (f"{foreign}: is a file another program made — put there while the model was saved, and "
+                               f"left as it is: the model was saved as {kept} instead (with its manifest "
+                               "m.new-2.manifest.json); load it from there (or, if that file may go, rename the two to "
+                               "m.npz and m.manifest.json)")
+    assert foreign.read_bytes() == b"another program's\n" and info.value.kept == kept
+    assert load_model(kept).manifest_["model_file"] == "m.new-2.npz"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == sorted(
+        [where, "m.new.manifest.json", "m.new-2.npz", "m.new-2.manifest.json"])

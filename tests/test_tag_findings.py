@@ -222,6 +222,59 @@ def test_an_sqlite_output_held_by_a_reader_in_a_transaction_is_not_replaced(cli_
     assert out.stat().st_ino != before[0]
 
 
+@pytest.mark.parametrize("wal", [False, True])
+def test_an_sqlite_output_opened_by_another_program_while_tag_runs_is_kept_beside_it(cli_model, tmp_path, capsys,
+                                                                                     monkeypatch, wal):
+    """tag -o x.sqlite --force checks that no other program has the old database open before any work, and again as
+    it ends: one that opened it meanwhile (a notebook reading it) was seen, the old database kept, but the finished
+    output was thrown away, the error saying to run again. It is saved beside the database (x.new.sqlite), and the one
+    line of error says the old one is in use by another program, where the output is and what to do."""
+    import contextlib
+    import sqlite3
+
+    import tagger.common.atomic as atomic
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,text\nr1,党员志愿者走进敬老院，帮助独居老人检查线路。\nr2,供电公司为企业缩短接电时间。\n",
+                   encoding="utf-8")
+    out = tmp_path / "x.sqlite"
+    assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 0
+    before = out.stat().st_ino, out.read_bytes()
+    calls, readers, real = [], [], atomic._sqlite_in_use
+
+    def opened_meanwhile(path):  # the second check is the last step's: another program has opened it by then
+        calls.append(path)
+        if len(calls) == 2:
+            reader = sqlite3.connect(out, isolation_level=None)
+            if wal:
+                reader.execute("PRAGMA journal_mode=WAL")
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM paragraphs").fetchone()
+            readers.append(reader)
+        return real(path)
+
+    monkeypatch.setattr(atomic, "_sqlite_in_use", opened_meanwhile)
+    capsys.readouterr()
+    try:
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--force", "--model", cli_model]) == 1
+        kept = tmp_path / "x.new.sqlite"
+        assert capsys.readouterr().err == (
+            f"error: {out}: the SQLite database is open in another program, which is reading it (a notebook or a DB "
+            f"browser), so it was not replaced: this run's output was saved as {kept} instead; close it there (or end "
+            "its transaction), then move x.new.sqlite over x.sqlite (or use it where it is)\n")
+        assert out.stat().st_ino == before[0] and readers[0].execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+    finally:
+        for reader in readers:
+            reader.close()
+    with contextlib.closing(sqlite3.connect(kept)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert [r[0] for r in con.execute("SELECT text FROM paragraphs ORDER BY id")] == [
+            "党员志愿者走进敬老院，帮助独居老人检查线路。", "供电公司为企业缩短接电时间。"]
+    if not wal:
+        assert out.read_bytes() == before[1]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
 def test_parquet_rows_are_named_from_1_by_tag_stats_and_tag_reading_a_tagged_file(cli_model, tmp_path, capsys):
     """tag named the 3rd input row 'row 3', while stats named the 5th row of a tagged Parquet 'row 4' and tag
     reading a tagged Parquet its first 'row 0'. Every message names a Parquet row from 1, as xlsx and SQLite do."""

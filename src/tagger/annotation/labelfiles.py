@@ -21,7 +21,7 @@ import contextlib
 import json
 import re
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from ..text.report import report_id_problem
 
 __all__ = ["SUGGEST_COLUMNS", "LEGACY_SUGGEST_COLUMNS", "REQUIRED_COLUMNS", "MAX_ERRORS", "LabelRow",
            "ImportResult", "guard_hash", "check_project", "validate_record", "read_label_csv", "raise_errors",
-           "import_rows", "import_csv", "cut_text_error", "RefusedFile"]
+           "import_rows", "import_csv", "cut_text_error", "RefusedFile", "OWN_ID", "reports_elsewhere", "report_taken"]
 
 SUGGEST_COLUMNS = ("id", "report", "text", "predicted", *(f"score_{lab}" for lab in LABELS), "margin",
                    "labels", "text_sha")
@@ -182,8 +182,32 @@ def _labels(raw: object, where: str) -> tuple[str, ...] | None:
     return parse_label_cell(";".join(raw), where) or ()
 
 
-_OWN_ID = ("give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. "
-           "2024q2-R1, or another file name), tag it again (or run tagger suggest again) and label it there")
+OWN_ID = ("give each report an id of its own across batches (a batch prefix in the --id-column values, e.g. "
+          "2024q2-R1, or another file name), tag it again (or run tagger suggest again) and label it there")
+"""What to do about a report whose paragraph ids, or whose id, another report's rows in the label files have."""
+
+
+def reports_elsewhere(rows: Iterable[tuple[Example, str]]) -> dict[str, str]:
+    """Each report (``doc``) of the label files other than ``labels/imported.jsonl`` (seeds, authored) among a
+    project's training ``rows`` (:func:`~tagger.data.examples.training_rows`), with its first row (``file:line``):
+    the reports an import may add no rows to (:func:`report_taken`)."""
+    elsewhere: dict[str, str] = {}
+    for ex, where in rows:
+        if ex.source != "imported":
+            elsewhere.setdefault(ex.doc, where)
+    return elsewhere
+
+
+def report_taken(doc: str, first: str, target: Path) -> str:
+    """What ``tagger labels import`` says of a new row of the report ``doc`` that a seed or authored report has
+    (``first``: its first row, :func:`reports_elsewhere`), imported into ``target``, and ``tagger suggest`` of such a
+    report before it is labelled (with :data:`OWN_ID`, the way out): training would read the two as one report.
+
+    Example:
+        >>> report_taken("r7", "labels/authored_a.jsonl:3", Path("labels/imported.jsonl"))[:99]
+        'report "r7" has rows in two label files (labels/authored_a.jsonl:3 and labels/imported.jsonl, where'
+    """
+    return report_in_two_files(doc, first, f"{target}, where it would be imported")
 
 
 def cut_text_error(where: str, pid: str, harm: str) -> LabelFileError:
@@ -447,8 +471,8 @@ def _taken_advice(taken: Mapping[str, int], target: Path, own_id: Callable[[Coll
     """What to do about rows whose id another text has (``taken``: how many were imported earlier, how many are a
     seed's or authored paragraph's), said once after them (``listed``: after a list of problems): the two causes of
     an id imported earlier with another text, or the one of a seed's (another report has the same id), with
-    ``own_id``'s way out (else :data:`_OWN_ID`)."""
-    way = own_id(ids) if own_id else _OWN_ID
+    ``own_id``'s way out (else :data:`OWN_ID`)."""
+    way = own_id(ids) if own_id else OWN_ID
     if not taken["imported"]:
         advice = way
     else:
@@ -524,10 +548,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
         rows_read = training_rows(root, use_authored=True, dev=dev)
         examples = [ex for ex, _ in rows_read]
         by_id: dict[str, Example] = {ex.id: ex for ex in examples}
-        elsewhere: dict[str, str] = {}  # each report of another label file (seeds, authored): its first row
-        for ex, where in rows_read:
-            if ex.source != "imported":
-                elsewhere.setdefault(ex.doc, where)
+        elsewhere = reports_elsewhere(rows_read)
         clashed: set[str] = set()  # the reports refused so (once each)
         by_key: dict[str, Example] = {}  # the text as the model reads it: a copy in the other script is labelled too
         for ex, key in zip(examples, text_keys(examples)):
@@ -570,8 +591,7 @@ def import_rows(rows: Sequence[LabelRow | Mapping[str, object]], root: str | Pat
                 if row.doc not in clashed:
                     clashed.add(row.doc)
                     taken["other"] += 1
-                    both = report_in_two_files(row.doc, elsewhere[row.doc], f"{target}, where it would be imported")
-                    errors.append(f"{row.where}: id {row.id}: {both}")
+                    errors.append(f"{row.where}: id {row.id}: {report_taken(row.doc, elsewhere[row.doc], target)}")
             else:
                 result.added.append(row.id)
                 new_lines.append(_row_json(row, row.labels))

@@ -22,7 +22,7 @@ import io
 import logging
 import re
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from ..model.uncertainty import margin
 from ..common.atomic import atomic_write, would_overwrite
 from ..common.files import (REPORT_KINDS, REPORT_SUFFIXES, LeftOut, folder_files, glob_matches, names_nothing,
                             no_such)
-from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, load_training_data, text_keys, text_sha
+from ..data.examples import AUTHORED_GLOB, IMPORTED_FILE, text_keys, text_sha, training_rows
 from ..data.tagged import without_earlier_outputs
 from ..data.devset import dev_texts
 from ..errors import InputError, UsageError
@@ -43,7 +43,7 @@ from ..text.report import NO_LABEL_KINDS, Paragraph, misdecoded, read_report, re
 from ..common.cells import guard_cell
 from ..common.progress import counted_progress
 from ..common.terminal import counted, grouped
-from .labelfiles import SUGGEST_COLUMNS, check_project, guard_hash
+from .labelfiles import OWN_ID, SUGGEST_COLUMNS, check_project, guard_hash, report_taken, reports_elsewhere
 
 __all__ = ["Suggestion", "SuggestResult", "SuggestionsExist", "pick_diverse", "suggest", "collect_reports",
            "check_output_name", "diversity_text", "NEAR_REPEAT", "POOL", "DIMENSIONS",
@@ -351,13 +351,14 @@ def _report_file(relative: Path) -> bool:
     return relative.suffix.lower() in REPORT_SUFFIXES and glob_matches(relative, "*")
 
 
-def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) -> list[Paragraph]:
+def collect_reports(paths: Sequence[str | Path], encoding: str | None = None,
+                    files: dict[str, Path] | None = None) -> list[Paragraph]:
     """Read report files (``.txt``, Word ``.docx`` or saved web page ``.html`` files, or directories searched
     recursively for them, in any case: ``B.TXT`` too; hidden files and folders, a saved page's ``_files/`` folder
     and the files tagger wrote (:func:`~tagger.data.tagged.looks_tagged`: stats pages, a tag output ``.txt``)
     left out, as ``tagger tag`` leaves them: :func:`~tagger.common.files.glob_matches`). A report that reads as
     mojibake is not warned of here when it gives paragraphs: :func:`suggest_paragraphs` refuses it
-    (:func:`refuse_misdecoded`), the one check.
+    (:func:`refuse_misdecoded`), the one check. ``files``: filled with the file each report (``doc``) was read from.
 
     Raises:
         InputError: for a missing file or folder, or a link to nothing (told and said as ``tagger tag``
@@ -374,7 +375,7 @@ def collect_reports(paths: Sequence[str | Path], encoding: str | None = None) ->
         ...
         tagger.errors.InputError: missing.d: no such file or folder; check its name and path
     """
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path] = files if files is not None else {}
     paragraphs: list[Paragraph] = []
     for raw in paths:
         path = Path(raw)
@@ -434,26 +435,29 @@ def _read_reports(files: list[Path], seen: dict[str, Path], encoding: str | None
 _LABEL_FILES = {"imported": IMPORTED_FILE.as_posix(), "seed": "labels/seeds.csv"}  # else authored: AUTHORED_GLOB
 
 
-def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+def _labelled(root: str | Path) -> tuple[dict[str, str], dict[str, tuple[str, str]], dict[str, str]]:
     """Text hashes of every labelled paragraph of a project, ``{text_sha: "source id"}`` (``labels/seeds.csv``,
     ``labels/imported.jsonl``, ``labels/authored*.jsonl`` and the real dev set's manifest: its paragraphs are for
     scoring only) — the hash of each text as the model reads it (:func:`~tagger.data.examples.text_keys`), and of a
     dev paragraph whose text is not on this machine, as written (:func:`~tagger.data.devset.dev_texts`) —, and every
     labelled paragraph's id (seeds, imported, authored) with its text hash and file: an id the next import would find
-    taken (labels import refuses an id any of them holds).
+    taken (labels import refuses an id any of them holds) —, and every report (``doc``) of the seed and authored label
+    files with its first row (:func:`~tagger.annotation.labelfiles.reports_elsewhere`: labels import adds no rows to
+    them).
 
     Raises:
         LabelFileError: if ``root`` is not a project or a label file is invalid."""
     out: dict[str, str] = {}
     ids: dict[str, tuple[str, str]] = {}
     dev = dev_texts(check_project(root))  # scoring only: never suggested for labelling
-    examples = load_training_data(root, use_authored=True, dev=dev)
+    rows = training_rows(root, use_authored=True, dev=dev)
+    examples = [ex for ex, _ in rows]
     for ex, key in zip(examples, text_keys(examples)):
         out.setdefault(text_sha(key), f"{ex.source} {ex.id}")
         ids.setdefault(ex.id, (text_sha(ex.text), _LABEL_FILES.get(ex.source, f"labels/{AUTHORED_GLOB}")))
     for sha, where in [*dev.shas.items(), *((text_sha(key), where) for key, where in dev.keys.items())]:
         out.setdefault(sha, f"dev set {where}")
-    return out, ids
+    return out, ids, reports_elsewhere(rows)
 
 
 def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Path = ".", n: int = 30,
@@ -465,21 +469,27 @@ def suggest_from_reports(model: Any, paths: Sequence[str | Path], root: str | Pa
             with other texts (a new report with an old report's file name): ``tagger labels import`` would refuse
             every row of it after the labelling, so it is refused before.
     """
-    return suggest_paragraphs(model, collect_reports(paths, encoding), root, n=n, seed=seed, progress=progress)
+    files: dict[str, Path] = {}
+    paragraphs = collect_reports(paths, encoding, files)
+    return suggest_paragraphs(model, paragraphs, root, n=n, seed=seed, progress=progress,
+                              sources={doc: str(f) for doc, f in files.items()})
 
 
 def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | Path = ".", n: int = 30,
-                       seed: int = 0, progress: bool | None = False) -> SuggestResult:
+                       seed: int = 0, progress: bool | None = False,
+                       sources: Mapping[str, str] | None = None) -> SuggestResult:
     """:func:`suggest` over the paragraphs of reports already split (:func:`collect_reports`, or the rows of a table
-    of reports), skipping paragraphs already labelled in project ``root``.
+    of reports), skipping paragraphs already labelled in project ``root``. ``sources``: where each report (``doc``)
+    was read (its file, or a table's row), for messages; else its id names it.
 
     Raises:
         InputError: a report's paragraph ids are taken by labelled paragraphs with other texts (a new report with
-            an old report's id): ``tagger labels import`` would refuse every row of it after the labelling; or a
-            report reads as mis-decoded text (:func:`refuse_misdecoded`).
+            an old report's id), or a paragraph suggested is of a report whose id a seed or authored report has:
+            ``tagger labels import`` would refuse its rows after the labelling; or a report reads as mis-decoded
+            text (:func:`refuse_misdecoded`).
     """
     refuse_misdecoded(paragraphs)
-    hashes, ids = _labelled(root)
+    hashes, ids, elsewhere = _labelled(root)
     taken: dict[str, list[str]] = {}
     for p in paragraphs:
         if p.kind == "body" and p.id in ids and ids[p.id][0] != text_sha(p.text):
@@ -491,7 +501,13 @@ def suggest_paragraphs(model: Any, paragraphs: Sequence[Paragraph], root: str | 
                          f"are taken in {ids[clashes[0]][1]} by paragraphs with other texts{more}; give the report "
                          "another id before labelling (its file name, or its --id-column value), or tagger labels import will "
                          "refuse its rows")
-    return suggest(model, paragraphs, hashes, n=n, seed=seed, progress=progress)
+    result = suggest(model, paragraphs, hashes, n=n, seed=seed, progress=progress)
+    taken_doc = next((s.report for s in result.suggestions if s.report in elsewhere), None)
+    if taken_doc is not None:  # paragraphs labelled already are not suggested: labels import skips them too
+        source = (sources or {}).get(taken_doc, taken_doc)
+        raise InputError(f"{source}: {report_taken(taken_doc, elsewhere[taken_doc], Path(root) / IMPORTED_FILE)}; "
+                         f"{OWN_ID}")
+    return result
 
 
 def refuse_misdecoded(paragraphs: Sequence[Paragraph]) -> None:

@@ -49,8 +49,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if would_overwrite(out) and not args.force:
         raise SuggestionsExist(out)  # said with the options by the CLI (cli._dispatch)
     model = load_model(model_path(args.model, args.root))
-    result = suggest_paragraphs(model, _suggest_inputs(args), args.root, n=args.n, seed=args.seed,
-                                progress=None if not args.quiet else False)
+    paragraphs, sources = _suggest_inputs(args)
+    result = suggest_paragraphs(model, paragraphs, args.root, n=args.n, seed=args.seed,
+                                progress=None if not args.quiet else False, sources=sources)
     if not result.suggestions:
         log.warning("nothing to label: %s; %s not written", result.summary(), out)
         return EXIT_OK
@@ -66,11 +67,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
+def _suggest_inputs(args: argparse.Namespace) -> tuple[list[Paragraph], dict[str, str]]:
     """The paragraphs of ``suggest``'s inputs: report files and folders as :func:`collect_reports` reads them, tables
     of reports (.csv, .jsonl, .xlsx …) as ``tagger tag`` reads them (``--text-column``, ``--id-column``), a row a
     report; a table given twice is read once, a row that cannot be a report (an empty text) is left out with a
-    warning naming it.
+    warning naming it. With them, where each report was read (its file, or its table's row), for messages.
 
     Raises:
         UsageError: table options without a table among the inputs (folders are read as report files).
@@ -93,8 +94,10 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
         if earlier is not None:  # tag's output, a suggestion CSV, a label file, stats counts: not reports
             raise InputError(f"{table}: {earlier}, written by tagger: its rows are not reports; give tagger suggest "
                              "the reports themselves")
-    paragraphs = collect_reports(files, args.encoding) if files else []
+    read: dict[str, Path] = {}
+    paragraphs = collect_reports(files, args.encoding, read) if files else []
     where = {p.doc: f"the report file named {p.doc}" for p in paragraphs}
+    sources = {doc: str(f) for doc, f in read.items()}
     for record in iter_records(tables, text_column=args.text_column, id_column=args.id_column, glob="*",
                                encoding=args.encoding):
         if isinstance(record, BadRow):
@@ -106,13 +109,13 @@ def _suggest_inputs(args: argparse.Namespace) -> list[Paragraph]:
             raise InputError(f"{record.where}: report id {record.report!r} is given to two reports (the other: "
                              f"{where[record.report]}); paragraph ids <report>:<n> would clash: give each report its "
                              "own id (--id-column, or rename one of the files)")
-        where[record.report] = record.where
+        where[record.report] = sources[record.report] = record.where
         found = split_report(record.text, record.report, warn_misdecoded=False)  # suggest refuses it
         if not found:  # an empty text cell, or page chrome only: as tag leaves it out, named
             log.warning("%s (id %r): left out: no paragraphs in its text (empty, or page chrome only)", record.where,
                         record.report)
         paragraphs += found
-    return paragraphs
+    return paragraphs, sources
 
 
 # --------------------------------------------------------------------------- labels import / export / audit

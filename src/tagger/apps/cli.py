@@ -50,32 +50,11 @@ CV_SUMMARIES = {"seed": "cv_summary", "imported": "cv_imported_summary"}
 
 
 # --------------------------------------------------------------------------- train
-def _card_not_written(model: Path, exc: BaseException) -> str:
-    """What ``train`` says when its model and manifest were saved but the card could not be written after them:
-    that the model is there and usable, why the card is not, and what to do.
-
-    Example:
-        >>> print(_card_not_written(Path("m.npz"), OSError(28, "No space left on device", "m.card.md")))
-        the model was saved (m.npz, with its manifest m.manifest.json) and can be used, but its model card \
-m.card.md could not be written (No space left on device); free some space there, or choose another --out, then run \
-python train.py again for the card
-    """
-    from ..common.atomic import write_fix
-    from ..evaluation.card import card_path
-    from ..model.persistence import manifest_path
-
-    if isinstance(exc, OSError) and not isinstance(exc, TaggerError):
-        why = f"{exc.strerror or exc}); {write_fix(exc.errno, 'choose another --out')}"
-    else:  # the library's message says what to do already
-        why = f"{exc})"
-    return (f"the model was saved ({model}, with its manifest {manifest_path(model)}) and can be used, but its model "
-            f"card {card_path(model)} could not be written ({why}, then run python train.py again for the card")
-
-
 def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError) -> str:
     """What ``train`` says when ``--out`` was taken while it trained by a file a save never replaces (``exc``, its
-    refusal: it was no model's, or the place was free, when training began): which file was refused and left as it
-    is, where the model went instead, and how to use it.
+    refusal: it was no model's, or the place was free, when training began; or, as the model was saved, a file at
+    one of its names, :class:`~tagger.model.persistence.ModelKeptBeside`): which file was refused and left as it is,
+    where the model went instead, and how to use it.
 
     Example:
         >>> exc = ModelPathError("m.npz: is a file that is not a tagger model", "remove it")
@@ -87,7 +66,7 @@ def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError) -> str:
     from ..evaluation.card import card_path
     from ..model.persistence import manifest_path
 
-    problem = exc.problem if isinstance(exc, ModelPathError) else str(exc)
+    problem = getattr(exc, "problem", None) or str(exc)
     return (f"{problem} — put there while the model trained, and left as it is: the model was saved as {kept} instead "
             f"(with its manifest {manifest_path(kept).name} and card {card_path(kept).name}); use it with --model "
             f"{shell_arg(str(kept))} (or, if that file may go, rename the three to {out.name}, "
@@ -147,26 +126,25 @@ def cmd_train(args: argparse.Namespace) -> int:
             per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
             meta[CV_SUMMARIES[name]] = {**part, "micro_f1": round(part["micro_f1"], 6),
                                         "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
-    import json
-
     from ..common.atomic import names_beside
-    from ..evaluation.card import card_path, write_model_card
-    from ..model.persistence import manifest_path
+    from ..evaluation.card import card_path, card_text
+    from ..model.persistence import ModelKeptBeside, manifest_path, save_model
 
+    given = out
     try:  # again: a file put at --out while it trained, that a save would refuse, is left, and the model not lost
         check_model_path(out)
         refused = None
     except ModelFileError as exc:
-        refused, given = exc, out
+        refused = exc
         out = next(p for p in names_beside(given) if not any(os.path.lexists(f) for f in (p, manifest_path(p),
                                                                                           card_path(p))))
     final_outputs(out)
-    path = model.save(out, **meta)
-    manifest = json.loads(manifest_path(path).read_text(encoding="utf-8"))
-    try:
-        card = write_model_card(path, manifest, Path(args.root) / "reports" / "cv_report.json")
-    except (OSError, TaggerError) as exc:  # a disk that filled meanwhile: the model itself is saved and usable
-        raise ModelFileError(_card_not_written(path, exc)) from exc
+    report = Path(args.root) / "reports" / "cv_report.json"
+    try:  # the card with the model and its manifest, in one commit
+        path = save_model(model, out, card=lambda model_file, manifest: card_text(model_file, manifest, report), **meta)
+    except ModelKeptBeside as exc:  # a file put at one of their names as they were saved: they went beside it
+        refused, path = refused or exc, exc.kept
+    card = card_path(path)
     if refused is not None:
         raise ModelFileError(_model_kept_beside(given, path, refused))
     log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,

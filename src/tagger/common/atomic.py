@@ -32,8 +32,8 @@ __all__ = ["remove_made", "unwritable", "replace_marked_block", "check_marked_bl
            "write_target", "would_overwrite", "made_parent", "commit_gate", "names_beside",
            "refuse_an_input", "temp_path_beside", "make_parent", "FolderNotWritable", "FileCreatedMeanwhile",
            "on_commit", "replace_together", "write_fix", "out_of_space", "remove_stale_temp_files", "standard_output",
-           "check_standard_output", "clear_sqlite_leftovers", "SQLITE_LEFTOVERS", "SQLITE_HEADER", "folder_problem",
-           "check_output_folder"]
+           "check_standard_output", "clear_sqlite_leftovers", "SqliteInUse", "SQLITE_LEFTOVERS", "SQLITE_HEADER",
+           "folder_problem", "check_output_folder"]
 
 log = logging.getLogger(__name__)
 _WATCHERS: list[Callable[[Path], None]] = []
@@ -467,7 +467,10 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False,
         yield
         with signals_held():
             if before is not None:
-                before(path)
+                try:
+                    before(path)
+                except SqliteInUse as exc:  # found only now: the finished output is not lost, but kept beside it
+                    raise exc.kept_as(_keep_beside(tmp, path)) from None
             try:
                 replace_together((tmp, path), exclusive=exclusive)
             except FileCreatedMeanwhile:  # never replaced; the output is not lost either: kept beside it
@@ -735,7 +738,7 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     it is refused at once; nothing else is done.
 
     Raises:
-        InputError: another program has ``path`` open (naming it and what to do), or a leftover cannot be removed.
+        SqliteInUse: another program has ``path`` open (naming it and what to do), or a leftover cannot be removed.
 
     Example:
         >>> clear_sqlite_leftovers(tmp / "none.sqlite")  # doctest: +SKIP
@@ -746,23 +749,56 @@ def clear_sqlite_leftovers(path: str | Path) -> None:
     if problem == "busy":  # nothing beside it, a reader: it would go on reading the replaced file, unseen
         who, fix = ((f" (a notebook or a DB browser: {found[0].name} is beside it)", "") if found else
                     (", which is reading it (a notebook or a DB browser)", " (or end its transaction)"))
-        raise InputError(f"{path}: the SQLite database is open in another program{who}; close it there{fix} and run "
-                         "again, or choose another output")
+        raise SqliteInUse(path, f"{path}: the SQLite database is open in another program{who}",
+                          f"close it there{fix}", " and run again, or choose another output")
     if not found:
         return
     if problem is not None:  # no lock taken: whether a program still writes into the leftovers cannot be told
-        raise InputError(f"{path}: {found[0].name} is beside it, and whether another program has the database open "
-                         f"cannot be checked ({problem}); if none has, remove {', '.join(f.name for f in found)}, or "
-                         "choose another output")
+        leftovers = ", ".join(f.name for f in found)
+        raise SqliteInUse(path, f"{path}: {found[0].name} is beside it, and whether another program has the database "
+                          f"open cannot be checked ({problem})", f"if none has, remove {leftovers}",
+                          ", or choose another output")
     for leftover in found:
         try:
             leftover.unlink()
         except FileNotFoundError:  # SQLite removed it on closing the lock probe (a write-ahead log it checkpointed)
             pass
         except OSError as exc:
-            raise InputError(f"{path}: cannot remove {leftover.name} beside it ({exc.strerror or exc}), which SQLite "
-                             "would replay into the new file; remove it, or choose another output") from None
+            raise SqliteInUse(path, f"{path}: cannot remove {leftover.name} beside it ({exc.strerror or exc}), which "
+                              "SQLite would replay into the new file", "remove it",
+                              ", or choose another output") from None
     log.info("removed %s left beside %s by the SQLite database it replaces", ", ".join(f.name for f in found), path.name)
+
+
+class SqliteInUse(InputError):
+    """The SQLite database ``path`` an output is to replace is in use by another program, or whether it is cannot
+    be told (:func:`clear_sqlite_leftovers`): ``problem`` says which, ``step`` what to do about it, ``then`` how to go
+    on (``" and run again, or choose another output"``). Found as a run ends, its finished output is ``kept`` beside
+    the database (:meth:`kept_as`), and the message says where, and to move it over the database after ``step``.
+
+    Example:
+        >>> exc = SqliteInUse(Path("x.sqlite"), "x.sqlite: the SQLite database is open in another program",
+        ...                   "close it there", " and run again, or choose another output")
+        >>> print(exc)
+        x.sqlite: the SQLite database is open in another program; close it there and run again, or choose another output
+        >>> print(exc.kept_as(Path("x.new.sqlite")))  # doctest: +NORMALIZE_WHITESPACE
+        x.sqlite: the SQLite database is open in another program, so it was not replaced: this run's output was saved
+        as x.new.sqlite instead; close it there, then move x.new.sqlite over x.sqlite (or use it where it is)
+    """
+
+    def __init__(self, path: Path, problem: str, step: str, then: str, kept: Path | None = None) -> None:
+        self.path, self.problem, self.step, self.then, self.kept = path, problem, step, then, kept
+        super().__init__(f"{problem}, so it was not replaced: this run's output was saved as {kept} instead; {step}, "
+                         f"then move {kept.name} over {path.name} (or use it where it is)" if kept else
+                         f"{problem}; {step}{then}")
+
+    def __reduce__(self):  # picklable with its parts (worker processes send errors back)
+        return type(self), (self.path, self.problem, self.step, self.then, self.kept)
+
+    def kept_as(self, kept: Path | None) -> SqliteInUse:
+        """This error, the run's finished output having been saved as ``kept`` (``None``: it could not be: the
+        error as it was)."""
+        return self if kept is None else SqliteInUse(self.path, self.problem, self.step, self.then, kept)
 
 
 def _sqlite_in_use(path: Path) -> str | None:

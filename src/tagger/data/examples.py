@@ -6,7 +6,8 @@ Seed labels live in ``labels/seeds.csv`` (one row per content paragraph, spreads
 that a row no longer matches, loading stops and names the row.
 
 JSONL rows: ``{"text": ..., "labels": [...]}`` plus optional ``id``, ``doc`` (the report: the CV
-group; a report's rows are in one label file), ``index`` (position in the report, given with its ``doc``: every row
+group; a report's rows are in one label file; a row without one is a report of its own, named by its ``id``, which may
+be no other row's ``doc``), ``index`` (position in the report, given with its ``doc``: every row
 of a ``doc`` has its own, or none has one), ``kind`` and ``source``.
 """
 
@@ -233,8 +234,8 @@ def load_jsonl(path: str | Path, source: str = "external", require_labels: bool 
 
     Raises:
         LabelFileError: naming file and line for invalid JSON, a missing ``text``, unknown labels,
-            duplicate ids, an ``index`` without a ``doc``, and a row of a report without an index among rows with
-            one or at an index taken.
+            duplicate ids, an ``index`` without a ``doc``, a row without a ``doc`` whose id is another row's ``doc``,
+            and a row of a report without an index among rows with one or at an index taken.
     """
     return [ex for ex, _ in _jsonl_rows(path, source, require_labels, text)]
 
@@ -271,6 +272,8 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
     examples, seen = [], {}
     placed: dict[str, dict[int, int]] = {}  # per report given by "doc": the line of each position (index)
     unplaced: dict[str, int] = {}  # per report given by "doc": the first line of a row without one
+    named: dict[str, int] = {}  # per report given by "doc": its first line
+    alone: dict[str, int] = {}  # per row without "doc" (a report of its own, named by its id): its line
     try:
         lines = list(iter_json_lines(path) if text is None else parse_json_lines(text_lines(text)))
     except InputError as exc:
@@ -321,7 +324,12 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
                                  f"{', '.join(KINDS)} (what the reader calls a line; a heading or caption gets no "
                                  "label); leave it out for body text")
         doc = str(obj["doc"]) if obj.get("doc") not in (None, "") else pid
-        if obj.get("doc") not in (None, ""):  # a report's rows: each at its own place, or none is placed
+        given = obj.get("doc") not in (None, "")
+        if doc in (alone if given else named):  # a row without "doc" would be read as a paragraph of that report
+            lone, other = (alone[doc], line_no) if given else (line_no, named[doc])
+            raise LabelFileError(_alone_in_a_report(path, lone, other, doc))
+        (named if given else alone).setdefault(doc, line_no)
+        if given:  # a report's rows: each at its own place, or none is placed
             _check_place(path, line_no, doc, index, placed, unplaced)
         elif index >= 0:  # a place in no report: read as a paragraph of its own, the index was unused
             raise LabelFileError(f"{where}: \"index\" {index} but no \"doc\": an index is the paragraph's place in "
@@ -332,6 +340,25 @@ def _jsonl_rows(path: str | Path, source: str = "external", require_labels: bool
     if not examples:
         raise LabelFileError(f"{path}: no rows; expected one JSON object per line")
     return examples
+
+
+def _alone_in_a_report(path: Path, lone: int, other: int, pid: str) -> str:
+    """What a message says of the JSONL row at line ``lone`` of ``path``, without a ``doc`` (a report of its own,
+    named by its id ``pid``), whose id is the ``doc`` of the row at line ``other``: it would be read as a paragraph of
+    that report (its cross-validation fold, its context).
+
+    Example:
+        >>> print(_alone_in_a_report(Path("a.jsonl"), 3, 1, "r1"))  # doctest: +NORMALIZE_WHITESPACE
+        a.jsonl:3: the row with id "r1" has no "doc", so it is a report of its own named by its id, but the row at
+        line 1 names a report "r1" as its "doc": the two would be read as one report (one cross-validation fold, one
+        context); if it is a paragraph of that report, give it "doc": "r1" (with its "index" where that report's rows
+        have one), else give it another id
+    """
+    quoted = json.dumps(pid, ensure_ascii=False)
+    return (f"{path}:{lone}: the row with id {quoted} has no \"doc\", so it is a report of its own named by its id, "
+            f"but the row at line {other} names a report {quoted} as its \"doc\": the two would be read as one "
+            f"report (one cross-validation fold, one context); if it is a paragraph of that report, give it "
+            f"\"doc\": {quoted} (with its \"index\" where that report's rows have one), else give it another id")
 
 
 def _check_place(path: Path, line_no: int, doc: str, index: int, placed: dict[str, dict[int, int]],

@@ -19,20 +19,10 @@ from pathlib import Path
 
 from ..common.terminal import grouped
 from ..labels import LABEL_NAMES, LABELS
+from ..model.persistence import card_path
 from .cv import lodo_part_line, no_label_line
 
-__all__ = ["model_card", "write_model_card", "card_path", "check_card_path"]
-
-
-def card_path(model_file: str | Path) -> Path:
-    """Where the card of ``model_file`` lives: ``models/tagger.npz`` → ``models/tagger.card.md``.
-
-    Example:
-        >>> card_path("models/tagger.npz").as_posix()
-        'models/tagger.card.md'
-    """
-    model_file = Path(model_file)
-    return model_file.with_name(model_file.stem + ".card.md")
+__all__ = ["model_card", "card_text", "write_model_card", "card_path", "check_card_path"]
 
 
 def check_card_path(model_file: str | Path) -> Path:
@@ -327,10 +317,9 @@ def context_line(hp: Mapping, weights: Mapping | None) -> str:
             f"log-odds for the same label, weights {listed}; the thresholds are the first stage's.")
 
 
-def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> Path:
-    """Write the card beside ``model_file`` (atomically) and return its path. A missing or unreadable
-    report gives a card that says so."""
-    from ..common.atomic import atomic_write
+def card_text(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> str:
+    """The card of ``model_file`` (its manifest given), with the evaluation report ``report_json``: a missing or
+    unreadable report gives a card that says so."""
     from ..common.files import load_json
 
     report = None
@@ -339,7 +328,14 @@ def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str
             report = load_json(Path(report_json).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             report = None
+    return model_card(manifest, report, Path(model_file).name)
+
+
+def write_model_card(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> Path:
+    """Write the card beside ``model_file`` (atomically; :func:`card_text`) and return its path."""
+    from ..common.atomic import atomic_write
+
     path = card_path(model_file)
     with atomic_write(path, "w", encoding="utf-8") as fh:
-        fh.write(model_card(manifest, report, Path(model_file).name))
+        fh.write(card_text(model_file, manifest, report_json))
     return path

@@ -30,7 +30,7 @@ import logging
 import os
 import platform
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as metadata_version
@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..common.atomic import (FolderNotWritable, atomic_write, folder_problem, remove_stale_temp_files,
-                             replace_together, temp_path_beside, write_fix)
+from ..common.atomic import (FileCreatedMeanwhile, FolderNotWritable, atomic_write, folder_problem, names_beside,
+                             remove_stale_temp_files, replace_together, temp_path_beside, write_fix)
 from ..common.files import JsonProblem, load_json
 from ..common.locks import file_lock
 from ..common.paths import default_model_source, model_file
@@ -52,7 +52,8 @@ from ..labels import LABELS
 if TYPE_CHECKING:
     from .tagger import Tagger
 
-__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "library_versions", "file_sha256",
+__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "card_path", "ModelKeptBeside",
+           "library_versions", "file_sha256",
            "check_model_path", "provenance", "describe_provenance", "settings_digest", "record_differences", "words_sha256",
            "describe_words", "words_trained", "word_changes", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
 
@@ -69,6 +70,39 @@ def manifest_path(model_path: str | Path) -> Path:
     """The manifest beside a model file (``tagger.npz`` → ``tagger.manifest.json``)."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".manifest.json")
+
+
+def card_path(model_file: str | Path) -> Path:
+    """Where the model card of ``model_file`` lives (``python train.py`` saves it with the pair):
+    ``models/tagger.npz`` → ``models/tagger.card.md``.
+
+    Example:
+        >>> card_path("models/tagger.npz").as_posix()
+        'models/tagger.card.md'
+    """
+    model_file = Path(model_file)
+    return model_file.with_name(model_file.stem + ".card.md")
+
+
+class ModelKeptBeside(ModelFileError):
+    """A save found none of its files (model, manifest, card) there when it began, but another program put a file
+    at one of their names before they were renamed into place (``problem`` names it): that file is left as it is,
+    and the model was saved with its files under the first free name beside ``path``, ``kept``
+    (:func:`~tagger.common.atomic.names_beside`: ``m.new.npz``, ``m.new.manifest.json`` …).
+
+    Example:
+        >>> print(ModelKeptBeside("m.npz: is a file another program made", Path("m.npz"), Path("m.new.npz")))
+        ... # doctest: +NORMALIZE_WHITESPACE
+        m.npz: is a file another program made — put there while the model was saved, and left as it is: the model
+        was saved as m.new.npz instead (with its manifest m.new.manifest.json); load it from there (or, if that file
+        may go, rename the two to m.npz and m.manifest.json)
+    """
+
+    def __init__(self, problem: str, path: Path, kept: Path) -> None:
+        self.problem, self.path, self.kept = problem, path, kept
+        super().__init__(f"{problem} — put there while the model was saved, and left as it is: the model was saved "
+                         f"as {kept} instead (with its manifest {manifest_path(kept).name}); load it from there (or, "
+                         f"if that file may go, rename the two to {path.name} and {manifest_path(path).name})")
 
 
 def file_sha256(path: str | Path) -> str:
@@ -299,7 +333,8 @@ def _no_path_message() -> str:
     return f"{head}; to replace it from Python on purpose, name it: model.save({str(default)!r})"
 
 
-def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Path:
+def save_model(model: Tagger, path: str | Path | None = None, *, card: Callable[[Path, dict], str] | None = None,
+               **metadata) -> Path:
     """Write ``model`` (a fitted :class:`~tagger.model.tagger.Tagger`) and its manifest as one pair, to ``path``:
     there is no default (a model fitted in a notebook and saved without a path replaced the project's trained
     model; ``python train.py`` names the file it writes, to replace the default model name it too).
@@ -307,8 +342,16 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     ``metadata`` (e.g. ``data_hash``, ``cv_summary``, ``n_train``) goes into the manifest; a model loaded from a
     file and saved again (not fitted since) keeps the training record of its manifest (``data_hash``, ``n_train``,
     ``cv_summary`` …: every key but those the manifest records itself), ``metadata`` given replacing its keys.
+    ``card``: the text of the model card for the model file and its manifest (``python train.py``'s), saved with
+    them as :func:`card_path`, in the same commit. Returns where the model was saved.
+
+    Where none of these files was there when the save began, none is replaced: a file another program puts at one
+    of their names while the model is written is left as it is, and the files are saved together under the first
+    free name beside ``path`` instead (:func:`~tagger.common.atomic.names_beside`: ``m.new.npz``, then
+    ``m.new-2.npz`` …), and :class:`ModelKeptBeside` raised, naming both.
 
     Raises:
+        ModelKeptBeside: another program put a file at one of the names meanwhile (see above).
         ModelFileError: no ``path``; ``path`` is no model file name, is (or its manifest's name is) a file that is
             no tagger model's (:func:`check_model_path`), or cannot be written.
         ValueError: a ``metadata`` key is one the manifest records itself (:data:`MANIFEST_KEYS`), or
@@ -324,8 +367,6 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
         ...
         ValueError: metadata ['model_sha256'] would replace what the manifest records itself; ...
     """
-    from .. import __version__
-
     model._check_fitted()  # first: an unfitted model has no thresholds to check, nor a reason to need a path
     if path is None:  # a toy model fitted in a notebook replaced the project's trained one
         raise ModelFileError(_no_path_message())
@@ -352,12 +393,50 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
     except _Unloadable as exc:
         raise InputError(f"{path}: this model cannot be saved: a load would refuse its file ({exc}); "
                          f"{exc.fix or 'fit it again, or load the model file it came from'}") from None
-    new_model = pending = None
+    names = (manifest_path, *([card_path] if card is not None else []))
+    exclusive = not any(os.path.lexists(name(path)) for name in (Path, *names))  # nothing there to replace: a file
+    # another program puts at one of the names while the model is written is never replaced; the model goes beside it
+    taken = None
+    for target in _free_beside(path, names) if exclusive else [path]:
+        try:
+            _save_files(model, target, arrays, config, thresholds, metadata, card, exclusive)
+        except FileCreatedMeanwhile as exc:  # the next free name: model, manifest and card stay together
+            taken = taken or exc.path
+            continue
+        if taken is not None:
+            raise ModelKeptBeside(f"{taken}: is a file another program made", path, target)
+        return target
+    raise AssertionError("names_beside never runs out of names")
+
+
+def _free_beside(path: Path, names: Sequence[Callable[[Path], Path]]) -> Iterator[Path]:
+    """``path``, then the names beside it (:func:`~tagger.common.atomic.names_beside`) where no file has the model's
+    name nor one of ``names`` of it (its manifest, its card): where a save that found none of its files puts them
+    when another program took a name meanwhile."""
+    yield path
+    for target in names_beside(path):
+        if not any(os.path.lexists(name(target)) for name in (Path, *names)):
+            yield target
+
+
+def _save_files(model: Tagger, path: Path, arrays: dict, config: dict, thresholds: np.ndarray, metadata: dict,
+                card: Callable[[Path, dict], str] | None, exclusive: bool) -> None:
+    """Write the model's files to temp files beside ``path`` and rename them into place as one commit (under the
+    lock), for :func:`save_model`; ``exclusive``: only where no file has their names by then.
+
+    Raises:
+        FileCreatedMeanwhile: ``exclusive``, and another program put a file at one of the names (nothing is left of
+            this save: the caller saves again elsewhere).
+    """
+    from .. import __version__
+
+    new_model = pending = card_tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with signals_held():  # a signal between creating a temp file and naming it would leave it behind
             new_model = temp_path_beside(path, ".npz.tmp")
             pending = temp_path_beside(manifest_path(path), ".pending")
+            card_tmp = None if card is None else temp_path_beside(card_path(path), ".tmp")
         with atomic_write(new_model) as fh:
             np.savez(fh, **arrays)
         manifest = {
@@ -376,13 +455,18 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
         with atomic_write(pending, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
+        moves = [(new_model, path), (pending, manifest_path(path))]
+        if card is not None:
+            with atomic_write(card_tmp, "w", encoding="utf-8") as fh:
+                fh.write(card(path, manifest))
+            moves.append((card_tmp, card_path(path)))
         with _pair_lock(path, exclusive=True), signals_held():  # a Ctrl-C once the pair is in place: after the
             # model knows it is that file's
-            replace_together((new_model, path), (pending, manifest_path(path)))  # both or neither
+            replace_together(*moves, exclusive=exclusive)  # all or none
             model.thresholds_ = thresholds  # what the file holds
             model.manifest_, model.model_path_ = manifest, path  # its provenance names the file it now is
     except BaseException as exc:
-        for leftover in (new_model, pending):
+        for leftover in (new_model, pending, card_tmp):
             with contextlib.suppress(OSError):
                 if leftover is not None:
                     leftover.unlink()
@@ -398,7 +482,6 @@ def save_model(model: Tagger, path: str | Path | None = None, **metadata) -> Pat
             raise ModelPathError(f"{path}: cannot write the model ({exc.reason})",
                                  _save_fix(OSError(exc.errno_, exc.reason))) from None
         raise
-    return path
 
 
 def _save_fix(exc: OSError) -> str:
