@@ -89,7 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # --out, else $TAGGER_MODEL, else models/tagger.npz of --root; a bad name or a place no file can be
     # written is refused before minutes of training
     out = check_model_path(model_path(args.out, root=args.root), for_writing=True)
-    check_card_path(out)  # written after the model: a folder there is refused now, not once the model is saved
+    check_card_path(out)  # saved with the model: a folder or a note there is refused now, not after training
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
@@ -133,6 +133,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     given = out
     try:  # again: a file put at --out while it trained, that a save would refuse, is left, and the model not lost
         check_model_path(out)
+        check_card_path(out)
         refused = None
     except ModelFileError as exc:
         refused = exc
