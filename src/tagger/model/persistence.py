@@ -104,6 +104,9 @@ class ModelKeptBeside(ModelFileError):
                          f"as {kept} instead (with its manifest {manifest_path(kept).name}); load it from there (or, "
                          f"if that file may go, rename the two to {path.name} and {manifest_path(path).name})")
 
+    def __reduce__(self):  # picklable with its parts (a save in a worker process sends it back)
+        return type(self), (self.problem, self.path, self.kept)
+
 
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
