@@ -126,9 +126,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
             meta[CV_SUMMARIES[name]] = {**part, "micro_f1": round(part["micro_f1"], 6),
                                         "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
-    from ..common.atomic import names_beside
     from ..evaluation.card import card_path, card_text
-    from ..model.persistence import ModelKeptBeside, manifest_path, save_model
+    from ..model.persistence import ModelKeptBeside, free_beside, manifest_path, save_model
 
     given = out
     try:  # again: a file put at --out while it trained, that a save would refuse, is left, and the model not lost
@@ -137,8 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         refused = None
     except ModelFileError as exc:
         refused = exc
-        out = next(p for p in names_beside(given) if not any(os.path.lexists(f) for f in (p, manifest_path(p),
-                                                                                          card_path(p))))
+        out = next(free_beside(given, (manifest_path, card_path)))
     final_outputs(out)
     report = Path(args.root) / "reports" / "cv_report.json"
     try:  # the card with the model and its manifest, in one commit
