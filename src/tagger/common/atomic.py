@@ -467,7 +467,8 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False,
     try:
         yield
         with signals_held():
-            if before is not None:
+            if before is not None and not (exclusive and os.path.lexists(path)):  # a file made meanwhile: never
+                # replaced, so no old file of this run's to check (FileCreatedMeanwhile below says so)
                 try:
                     before(path)
                 except SqliteInUse as exc:  # found only now: the finished output is not lost, but kept beside it
