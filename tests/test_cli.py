@@ -1098,6 +1098,32 @@ def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, t
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
 
 
+def test_train_keeps_its_model_beside_a_dangling_link_put_at_its_cards_name_while_it_trained(root, tmp_path, capsys,
+                                                                                               monkeypatch):
+    """Review: a link to nothing put at the card's name while the model trained was refused by the check after
+    training, and the fitted model thrown away. It is left as it is, and the model saved beside it (m.new.npz …)."""
+    import tagger
+    import tagger.training
+
+    out, card = tmp_path / "m.npz", tmp_path / "m.card.md"
+    real_train = tagger.training.train
+
+    def train_then_a_link_appears(*args, **kwargs):
+        model = real_train(*args, **kwargs)
+        card.symlink_to(tmp_path / "gone.md")
+        return model
+
+    monkeypatch.setattr(tagger.training, "train", train_then_a_link_appears)
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    kept = tmp_path / "m.new.npz"
+    assert capsys.readouterr().err == (
+        f"error: {card}: is a link to a missing or unreachable target; choose another output path — put there while "
+        f"the model trained, and left as it is: the model was saved as {kept} instead (with its manifest "
+        f"m.new.manifest.json and card m.new.card.md); use it with --model {kept} (or, if that file may go, rename "
+        "the three to m.npz, m.manifest.json and m.card.md)\n")
+    assert card.is_symlink() and tagger.load(kept).predict(["供电公司党员服务队走进敬老院,为孤寡老人检查线路。"])
+
+
 def test_train_keeps_its_model_beside_a_file_put_at_its_cards_name_as_it_saves(root, tmp_path, capsys, monkeypatch):
     """train re-checked --out after training, then renamed model, manifest and card over whatever was there by then:
     a file another program made at one of their names in between (as they were written) was replaced. It is left as

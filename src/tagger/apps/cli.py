@@ -50,7 +50,7 @@ CV_SUMMARIES = {"seed": "cv_summary", "imported": "cv_imported_summary"}
 
 
 # --------------------------------------------------------------------------- train
-def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError) -> str:
+def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError | InputError) -> str:
     """What ``train`` says when ``--out`` was taken while it trained by a file a save never replaces (``exc``, its
     refusal: it was no model's, or the place was free, when training began; or, as the model was saved, a file at
     one of its names, :class:`~tagger.model.persistence.ModelKeptBeside`): which file was refused and left as it is,
@@ -134,7 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_model_path(out)
         check_card_path(out)
         refused = None
-    except ModelFileError as exc:
+    except (ModelFileError, InputError) as exc:  # InputError: a link to nothing there
         refused = exc
         out = next(free_beside(given, (manifest_path, card_path)))
     final_outputs(out)
