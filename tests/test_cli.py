@@ -1055,18 +1055,19 @@ def test_train_names_its_out_option_where_a_save_from_python_says_another_path(r
     assert not out.exists()
 
 
-@pytest.mark.parametrize("where", ["model", "manifest"])
+@pytest.mark.parametrize("where", ["model", "manifest", "card"])
 def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, tmp_path, capsys, monkeypatch, where):
     """Review: --out is checked before training (a file that is no tagger model there is refused) and again at the
     save; a file of the user's put there while the model trained (~20 s) was refused only at the save, and the fitted
     model thrown away. The file is still never replaced, but the model is saved beside it under a free name
     (m.new.npz; m.new-2.npz when that is taken), with its manifest and card, and one line of error says which file
-    was refused, where the model went and how to use it (exit 1)."""
+    was refused, where the model went and how to use it (exit 1). A note put at the card's name was not checked again,
+    and replaced by the card without a word."""
     import tagger
     import tagger.training
 
     out = tmp_path / "m.npz"
-    foreign = out if where == "model" else tmp_path / "m.manifest.json"
+    foreign = {"model": out, "manifest": tmp_path / "m.manifest.json", "card": tmp_path / "m.card.md"}[where]
     real_train = tagger.training.train
 
     def train_then_a_file_appears(*args, **kwargs):
@@ -1079,10 +1080,12 @@ def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, t
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
     err = capsys.readouterr().err
     kept = tmp_path / "m.new-2.npz"
-    refused = (f"{out}: is a file that is not a tagger model (no model's settings in it, and no model manifest "
-               "m.manifest.json beside it): saving a model there would replace it" if where == "model" else
-               f"{out}: its manifest would be written to {foreign}, a file that is not a tagger model's manifest (no "
-               "JSON object with format_version and model_sha256), which would be replaced")
+    refused = {"model": f"{out}: is a file that is not a tagger model (no model's settings in it, and no model "
+                        "manifest m.manifest.json beside it): saving a model there would replace it",
+               "manifest": f"{out}: its manifest would be written to {foreign}, a file that is not a tagger model's "
+                           "manifest (no JSON object with format_version and model_sha256), which would be replaced",
+               "card": f"{out}: its model card would be written to {foreign}, a file that is not a model card (it "
+                       "does not begin with '# Model card: tagger'), which would be replaced"}[where]
     assert err == (f"error: {refused} — put there while the model trained, and left as it is: the model was saved as "
                    f"{kept} instead (with its manifest m.new-2.manifest.json and card m.new-2.card.md); use it with "
                    f"--model {kept} (or, if that file may go, rename the three to m.npz, m.manifest.json and "
@@ -1093,6 +1096,32 @@ def test_train_keeps_its_model_beside_a_file_put_at_out_while_it_trained(root, t
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(
         [foreign.name, "m.new.card.md", "m.new-2.npz", "m.new-2.manifest.json", "m.new-2.card.md"])
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and not p.name.endswith(".lock")]
+
+
+def test_train_keeps_its_model_beside_a_dangling_link_put_at_its_cards_name_while_it_trained(root, tmp_path, capsys,
+                                                                                               monkeypatch):
+    """Review: a link to nothing put at the card's name while the model trained was refused by the check after
+    training, and the fitted model thrown away. It is left as it is, and the model saved beside it (m.new.npz …)."""
+    import tagger
+    import tagger.training
+
+    out, card = tmp_path / "m.npz", tmp_path / "m.card.md"
+    real_train = tagger.training.train
+
+    def train_then_a_link_appears(*args, **kwargs):
+        model = real_train(*args, **kwargs)
+        card.symlink_to(tmp_path / "gone.md")
+        return model
+
+    monkeypatch.setattr(tagger.training, "train", train_then_a_link_appears)
+    assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
+    kept = tmp_path / "m.new.npz"
+    assert capsys.readouterr().err == (
+        f"error: {card}: is a link to a missing or unreachable target; choose another output path — put there while "
+        f"the model trained, and left as it is: the model was saved as {kept} instead (with its manifest "
+        f"m.new.manifest.json and card m.new.card.md); use it with --model {kept} (or, if that file may go, rename "
+        "the three to m.npz, m.manifest.json and m.card.md)\n")
+    assert card.is_symlink() and tagger.load(kept).predict(["供电公司党员服务队走进敬老院,为孤寡老人检查线路。"])
 
 
 def test_train_keeps_its_model_beside_a_file_put_at_its_cards_name_as_it_saves(root, tmp_path, capsys, monkeypatch):

@@ -1310,3 +1310,17 @@ def test_a_file_put_at_a_new_models_name_as_it_is_saved_is_never_replaced(seed_m
     assert load_model(kept).manifest_["model_file"] == "m.new-2.npz"
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == sorted(
         [where, "m.new.manifest.json", "m.new-2.npz", "m.new-2.manifest.json"])
+
+
+def test_model_kept_beside_survives_pickling():
+    """Review: ModelKeptBeside (a save in a worker process: a process pool fitting and saving models) could not be
+    unpickled: pickle.loads(pickle.dumps(exc)) raised TypeError (its __init__ takes more than the message), so the
+    caller met that instead of where its model went. The round trip keeps the message and every field."""
+    import pickle
+
+    from tagger.model.persistence import ModelKeptBeside
+
+    exc = ModelKeptBeside("m.npz: is a file another program made", Path("m.npz"), Path("m.new.npz"))
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is ModelKeptBeside and str(back) == str(exc)
+    assert (back.problem, back.path, back.kept) == (exc.problem, exc.path, exc.kept)

@@ -88,6 +88,20 @@ def test_evidence_shows_the_role_cue_that_pushed_a_label_up():
     assert "园区" not in plain.evidence("园区企业报装时间缩短一半。", "business_connection_speed", k=10)
 
 
+def test_evidence_shows_no_one_character_role_term():
+    """Review: a role matched by one character (表 of 电表, 线, 为) was shown as evidence, where a one-character word
+    never is, and the review page marked every one of them in the paragraph: 表 in 人大代表, the very word the cue's
+    pattern leaves out. The cue's terms of two characters or more are shown, as words are."""
+    texts = ["小区表箱更换完成。", "公司召开会议。", "企业报装时间缩短一半。", "工会召开职工大会。"] * 3
+    Y = [[0, 1, 0, 0, 0], [0] * 5, [0] * 5, [0] * 5] * 3
+    model = Tagger(lexicon=Lexicon([("表箱", "old_neighbourhood_retrofit", 1.0)]), tune_thresholds=False).fit(texts, Y)
+    assert model.coef_[-len(LABELS):][RETROFIT, RETROFIT] > 0
+    text = "人大代表走访小区,为居民更换电表。"
+    assert role_terms(text, "old_neighbourhood_retrofit") == ["小区", "表", "更换"]
+    evidence = model.evidence(text, "old_neighbourhood_retrofit", k=10)
+    assert evidence[:2] == ["小区", "更换"] and all(len(t.replace(" ", "")) > 1 for t in evidence), evidence
+
+
 def test_every_label_has_roles_and_every_role_terms():
     assert set(ROLES) == set(LABELS)
     assert all(roles and all(terms and all(terms) for terms in roles) for roles in ROLES.values())

@@ -275,6 +275,46 @@ def test_an_sqlite_output_opened_by_another_program_while_tag_runs_is_kept_besid
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_an_sqlite_output_another_program_made_and_opened_while_tag_ran_is_not_called_the_old_one(cli_model, tmp_path,
+                                                                                                   capsys, monkeypatch):
+    """Review: tag -o x.sqlite (no --force, no x.sqlite then): another program made x.sqlite while tag ran (a second
+    run with the same -o) and a DB browser opened it. The last step's check called it the old database in use and said
+    to move this run's output (x.new.sqlite) over it once closed: over the other run's output. It is a file another
+    program wrote, said as for any output (use x.new.sqlite, or move it over x.sqlite if that one may go)."""
+    import os
+    import sqlite3
+
+    import tagger.common.atomic as atomic
+
+    src = tmp_path / "r.csv"
+    src.write_text("id,text\nr1,党员志愿者走进敬老院，帮助独居老人检查线路。\n", encoding="utf-8")
+    out = tmp_path / "x.sqlite"
+    readers, real = [], os.fsync
+
+    def made_meanwhile(fd):  # the finished output synced, just before the last step: another program has made
+        if not readers:  # x.sqlite by then, and has it open
+            reader = sqlite3.connect(out, isolation_level=None)
+            reader.execute("CREATE TABLE t (x)")
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM t").fetchone()
+            readers.append(reader)
+        return real(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", made_meanwhile)
+    try:
+        assert main(["tag", str(src), "--id-column", "id", "-o", str(out), "--model", cli_model]) == 1
+    finally:
+        for reader in readers:
+            reader.close()
+    kept = tmp_path / "x.new.sqlite"
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {out}: was written by another program while this run worked (two runs with one output?); it is left "
+        f"as that one wrote it, and this run's output was saved as {kept} instead: use that file, or move it over "
+        f"{out} if that one may go")
+    with sqlite3.connect(kept) as con:
+        assert con.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == 1
+
+
 def test_parquet_rows_are_named_from_1_by_tag_stats_and_tag_reading_a_tagged_file(cli_model, tmp_path, capsys):
     """tag named the 3rd input row 'row 3', while stats named the 5th row of a tagged Parquet 'row 4' and tag
     reading a tagged Parquet its first 'row 0'. Every message names a Parquet row from 1, as xlsx and SQLite do."""

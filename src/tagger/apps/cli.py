@@ -50,7 +50,7 @@ CV_SUMMARIES = {"seed": "cv_summary", "imported": "cv_imported_summary"}
 
 
 # --------------------------------------------------------------------------- train
-def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError) -> str:
+def _model_kept_beside(out: Path, kept: Path, exc: ModelFileError | InputError) -> str:
     """What ``train`` says when ``--out`` was taken while it trained by a file a save never replaces (``exc``, its
     refusal: it was no model's, or the place was free, when training began; or, as the model was saved, a file at
     one of its names, :class:`~tagger.model.persistence.ModelKeptBeside`): which file was refused and left as it is,
@@ -89,7 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # --out, else $TAGGER_MODEL, else models/tagger.npz of --root; a bad name or a place no file can be
     # written is refused before minutes of training
     out = check_model_path(model_path(args.out, root=args.root), for_writing=True)
-    check_card_path(out)  # written after the model: a folder there is refused now, not once the model is saved
+    check_card_path(out)  # saved with the model: a folder or a note there is refused now, not after training
     start = time.perf_counter()
     res = load_resources(args.root, use_authored=not args.no_authored)
     params = {"encoder": ENCODER} if args.encoder else {}
@@ -126,18 +126,17 @@ def cmd_train(args: argparse.Namespace) -> int:
             per_label = {lab: round(f1, 6) for lab, f1 in part["per_label_f1"].items()}
             meta[CV_SUMMARIES[name]] = {**part, "micro_f1": round(part["micro_f1"], 6),
                                         "macro_f1": round(part["macro_f1"], 6), "per_label_f1": per_label}
-    from ..common.atomic import names_beside
     from ..evaluation.card import card_path, card_text
-    from ..model.persistence import ModelKeptBeside, manifest_path, save_model
+    from ..model.persistence import ModelKeptBeside, free_beside, manifest_path, save_model
 
     given = out
     try:  # again: a file put at --out while it trained, that a save would refuse, is left, and the model not lost
         check_model_path(out)
+        check_card_path(out)
         refused = None
-    except ModelFileError as exc:
+    except (ModelFileError, InputError) as exc:  # InputError: a link to nothing there
         refused = exc
-        out = next(p for p in names_beside(given) if not any(os.path.lexists(f) for f in (p, manifest_path(p),
-                                                                                          card_path(p))))
+        out = next(free_beside(given, (manifest_path, card_path)))
     final_outputs(out)
     report = Path(args.root) / "reports" / "cv_report.json"
     try:  # the card with the model and its manifest, in one commit

@@ -462,11 +462,13 @@ def _replaced_when_done(tmp: str | Path, path: Path, exclusive: bool = False,
     see :func:`replace_together` — a file another program put at ``path`` meanwhile is left as it is, and ``tmp``, the
     finished output, is kept beside it (:func:`names_beside`: :class:`FileCreatedMeanwhile` names it) rather than
     removed. ``before(path)`` runs just before the rename, with the signals held too (an error it raises keeps the
-    old file and removes ``tmp``)."""
+    old file and removes ``tmp``; a :class:`SqliteInUse` keeps ``tmp`` beside it, as :meth:`SqliteInUse.kept_as`
+    says)."""
     try:
         yield
         with signals_held():
-            if before is not None:
+            if before is not None and not (exclusive and os.path.lexists(path)):  # a file made meanwhile: never
+                # replaced, so no old file of this run's to check (FileCreatedMeanwhile below says so)
                 try:
                     before(path)
                 except SqliteInUse as exc:  # found only now: the finished output is not lost, but kept beside it
@@ -856,11 +858,13 @@ def atomic_path(path: str | Path, what: str = "this format", exclusive: bool = F
     it replaces ``path`` only when the block ends without error, else it is removed (``exclusive``: as for
     :func:`atomic_write`). ``sqlite``: the file is a SQLite database; just before the rename, the journal and
     write-ahead log the old one left are removed, or the write is refused while another program has it open
-    (:func:`clear_sqlite_leftovers`; also checked at the start, before any work).
+    (:func:`clear_sqlite_leftovers`; also checked at the start, before any work): found then, the finished file is
+    kept beside it (:class:`SqliteInUse`, its ``kept``).
 
     Raises:
         InputError: ``path`` is a device, FIFO or socket (``what`` needs a regular file), a directory or
-            a dangling link; ``sqlite``, and another program has the old database open.
+            a dangling link.
+        SqliteInUse: ``sqlite``, and another program has the old database open.
 
     Example:
         >>> with atomic_path(tmp / "x.sqlite", sqlite=True) as tmp_file:  # doctest: +SKIP

@@ -444,7 +444,8 @@ def training_rows(root: str | Path = ".", use_authored: bool = True, dev: DevTex
             k, first = reports.setdefault(ex.doc, (n, where))
             if k != n:  # one report of two authors (or batches): its paragraphs would be mixed into one
                 raise LabelFileError(f"{report_in_two_files(ex.doc, first, where)}; give the report in one of the "
-                                     "files another \"doc\"")
+                                     "files another \"doc\" (a row without \"doc\" is a report named by its id: "
+                                     "give it another id)")
     from .devset import MANIFEST_FILE, dev_texts  # here: devset builds on this module
 
     dev, keys = dev if dev is not None else dev_texts(root), text_keys(examples)

@@ -26,9 +26,9 @@ __all__ = ["model_card", "card_text", "write_model_card", "card_path", "check_ca
 
 
 def check_card_path(model_file: str | Path) -> Path:
-    """Where the card of ``model_file`` will be written (:func:`card_path`), checked before any work is done:
-    ``python train.py`` writes the card after the model, so a folder there was found only once the model was
-    saved (as :func:`~tagger.model.persistence.check_model_path` finds one where the manifest goes).
+    """Where the card of ``model_file`` will be written (:func:`card_path`), checked before any work is done and
+    again before the save (``python train.py`` saves the card with the model: a folder there was found only once the
+    model was trained, as :func:`~tagger.model.persistence.check_model_path` finds one where the manifest goes).
 
     Raises:
         ModelFileError: a folder (or a link to one) is where the card goes, or a file that is no model card

@@ -25,6 +25,7 @@ import contextlib
 import errno
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -52,7 +53,7 @@ from ..labels import LABELS
 if TYPE_CHECKING:
     from .tagger import Tagger
 
-__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "card_path", "ModelKeptBeside",
+__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "card_path", "ModelKeptBeside", "free_beside",
            "library_versions", "file_sha256",
            "check_model_path", "provenance", "describe_provenance", "settings_digest", "record_differences", "words_sha256",
            "describe_words", "words_trained", "word_changes", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
@@ -103,6 +104,9 @@ class ModelKeptBeside(ModelFileError):
         super().__init__(f"{problem} — put there while the model was saved, and left as it is: the model was saved "
                          f"as {kept} instead (with its manifest {manifest_path(kept).name}); load it from there (or, "
                          f"if that file may go, rename the two to {path.name} and {manifest_path(path).name})")
+
+    def __reduce__(self):  # picklable with its parts (a save in a worker process sends it back)
+        return type(self), (self.problem, self.path, self.kept)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -397,7 +401,7 @@ def save_model(model: Tagger, path: str | Path | None = None, *, card: Callable[
     exclusive = not any(os.path.lexists(name(path)) for name in (Path, *names))  # nothing there to replace: a file
     # another program puts at one of the names while the model is written is never replaced; the model goes beside it
     taken = None
-    for target in _free_beside(path, names) if exclusive else [path]:
+    for target in itertools.chain([path], free_beside(path, names)) if exclusive else [path]:
         try:
             _save_files(model, target, arrays, config, thresholds, metadata, card, exclusive)
         except FileCreatedMeanwhile as exc:  # the next free name: model, manifest and card stay together
@@ -409,12 +413,16 @@ def save_model(model: Tagger, path: str | Path | None = None, *, card: Callable[
     raise AssertionError("names_beside never runs out of names")
 
 
-def _free_beside(path: Path, names: Sequence[Callable[[Path], Path]]) -> Iterator[Path]:
-    """``path``, then the names beside it (:func:`~tagger.common.atomic.names_beside`) where no file has the model's
-    name nor one of ``names`` of it (its manifest, its card): where a save that found none of its files puts them
-    when another program took a name meanwhile."""
-    yield path
-    for target in names_beside(path):
+def free_beside(path: str | Path, names: Sequence[Callable[[Path], Path]] = (manifest_path,)) -> Iterator[Path]:
+    """The names beside ``path`` (:func:`~tagger.common.atomic.names_beside`) where no file has the model's name
+    nor one of ``names`` of it (its manifest; for ``python train.py``, its card too): where a model goes with its
+    files when another program took one of their names at ``path``.
+
+    Example:
+        >>> next(free_beside(tmp / "m.npz")).name  # doctest: +SKIP
+        'm.new.npz'
+    """
+    for target in names_beside(Path(path)):
         if not any(os.path.lexists(name(target)) for name in (Path, *names)):
             yield target
 
