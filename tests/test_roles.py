@@ -35,6 +35,7 @@ def test_a_sentence_with_every_role_of_a_label_gives_its_cue(text, label):
     "今天客户经理到企业办理用电申请。",  # 今天 is no count of days
     "一线员工在线上为居民讲解改造。",  # 一线 and 线上 are no lines
     "电厂项目接电提前完成。",  # a power plant is no factory getting supply (and 项目 alone is the project)
+    "供电所为个体户更换了电表。",  # 个体户 is an enterprise (codebook rule 9), no household of a compound
 ])
 def test_a_one_character_term_inside_another_word_is_not_that_term(text):
     """review: 岁 matched any age (28岁: elderly_care 0.64, tagged), 院 医院, 表 代表/表示, 户 客户, 天 今天, 线 线上:
@@ -63,6 +64,11 @@ def test_role_terms_are_what_made_the_cue_fire_and_stand_in_the_text(text):
         terms = role_terms(text, label)
         assert bool(terms) == fired
         assert len(terms) in (0, len(ROLES[label])) and all(term and term in text for term in terms)
+
+
+def test_role_terms_of_an_unknown_label_say_which_labels_there_are():
+    with pytest.raises(ValueError, match="unknown label 'elderly': one of elderly_care, "):
+        role_terms("志愿者为老人检查线路。", "elderly")
 
 
 def test_role_terms_come_from_one_sentence_without_a_plan():
