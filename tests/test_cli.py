@@ -885,17 +885,7 @@ def test_train_saves_no_model_without_its_card(root, tmp_path, capsys, monkeypat
     """fixB 1: a card that could not be written after the model was saved (a disk filled meanwhile) said only the
     card's error. The card is now saved with the model and its manifest, in one commit: one that cannot be written
     leaves none of them, and the error says the model could not be written, and what to do."""
-    real_replace, real_link = os.replace, os.link
-
-    def full(real):  # os.link: a save to a new name places its files with a link
-        def move(src, dst, *args, **kwargs):
-            if str(dst).endswith(".card.md"):
-                raise OSError(28, "No space left on device", str(src), None, str(dst))
-            return real(src, dst, *args, **kwargs)
-        return move
-
-    monkeypatch.setattr(os, "replace", full(real_replace))
-    monkeypatch.setattr(os, "link", full(real_link))
+    _disk_full_placing(monkeypatch, ".card.md")
     out = tmp_path / "m.npz"
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
     assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
@@ -957,6 +947,20 @@ def test_evaluate_update_readme_refuses_what_would_lose_published_results_before
     assert main(argv) == (1 if case == "markers twice" else 2)
     assert expected in capsys.readouterr().err
     assert readme.read_bytes() == before and not (tmp_path / "rep").exists()  # nothing evaluated, nothing written
+
+
+def _disk_full_placing(monkeypatch, suffix: str) -> None:
+    """Make placing a file whose name ends in ``suffix`` fail as on a full disk (os.replace, and os.link, with which
+    a save to a new name places its files)."""
+    def full(real):
+        def move(src, dst, *args, **kwargs):
+            if str(dst).endswith(suffix):
+                raise OSError(28, "No space left on device", str(src), None, str(dst))
+            return real(src, dst, *args, **kwargs)
+        return move
+
+    monkeypatch.setattr(os, "replace", full(os.replace))
+    monkeypatch.setattr(os, "link", full(os.link))
 
 
 def _outside_any_checkout(monkeypatch, tmp_path):
@@ -1037,17 +1041,7 @@ def test_train_on_a_read_only_file_system_is_told_to_go_elsewhere_before_trainin
 def test_train_names_its_out_option_where_a_save_from_python_says_another_path(root, tmp_path, capsys, monkeypatch):
     """relfix: the library's "choose another path" (save() from Python has no --out) is said with train's option
     name when the model cannot be saved after training (a disk filled meanwhile), as before training."""
-    real_replace, real_link = os.replace, os.link
-
-    def full(real):  # os.link: a save to a new name places its files with a link
-        def move(src, dst, *args, **kwargs):
-            if str(dst).endswith(".npz"):
-                raise OSError(28, "No space left on device", str(src), None, str(dst))
-            return real(src, dst, *args, **kwargs)
-        return move
-
-    monkeypatch.setattr(os, "replace", full(real_replace))
-    monkeypatch.setattr(os, "link", full(real_link))
+    _disk_full_placing(monkeypatch, ".npz")
     out = tmp_path / "m.npz"
     assert main(["-q", "train", "--root", str(root), "--out", str(out), "--no-authored", "--no-cv", "--jobs", "1"]) == 1
     assert capsys.readouterr().err == (f"error: {out}: cannot write the model (No space left on device); free some "
