@@ -143,12 +143,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         path = save_model(model, out, card=lambda model_file, manifest: card_text(model_file, manifest, report), **meta)
     except ModelKeptBeside as exc:  # a file put at one of their names as they were saved: they went beside it
         refused, path = refused or exc, exc.kept
-    card = card_path(path)
     if refused is not None:
         raise ModelFileError(_model_kept_beside(given, path, refused))
     log.info("trained tagger %s on %d paragraphs (%d real, %d authored) in %.1f s -> %s", __version__,
              len(res.examples), res.n_real, res.n_authored, fit_s, path)
-    log.info("model card: %s", card)
+    log.info("model card: %s", card_path(path))
     print("thresholds: " + ", ".join(f"{lab}={t:.2f}" for lab, t in zip(LABELS, model.thresholds_)))
     if "dev_summary" in meta:
         s = meta["dev_summary"]

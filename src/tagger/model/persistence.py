@@ -53,8 +53,8 @@ from ..labels import LABELS
 if TYPE_CHECKING:
     from .tagger import Tagger
 
-__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "card_path", "ModelKeptBeside", "free_beside",
-           "library_versions", "file_sha256",
+__all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manifest_path", "card_path",
+           "ModelKeptBeside", "free_beside", "library_versions", "file_sha256",
            "check_model_path", "provenance", "describe_provenance", "settings_digest", "record_differences", "words_sha256",
            "describe_words", "words_trained", "word_changes", "UNSAVED", "PARQUET_KEY", "output_facts", "frame_record"]
 

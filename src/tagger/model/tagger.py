@@ -795,9 +795,10 @@ class Tagger(ParamsMixin):
     def evidence(self, text: str, label: str, k: int = 5, normalized: bool = False) -> list[str]:
         """Terms of a paragraph that pushed ``label`` up: lexicon cues found, then the terms of the label's role cue
         when it fired (one per role, from the sentence that named them together: :mod:`tagger.features.roles`; of two
-        characters or more, as the words), then the words with the largest positive contribution. The paragraph is normalised first, as every scoring entry
-        point does (text as written, in traditional script or with full-width punctuation, gave other and wrong
-        terms), unless ``normalized`` says it is already (a :class:`~tagger.text.report.Paragraph`'s ``norm``)."""
+        characters or more, as the words), then the words with the largest positive contribution. The paragraph is
+        normalised first, as every scoring entry point does (text as written, in traditional script or with
+        full-width punctuation, gave other and wrong terms), unless ``normalized`` says it is already (a
+        :class:`~tagger.text.report.Paragraph`'s ``norm``)."""
         self._check_fitted()
         if not isinstance(text, str):
             raise TypeError(f"evidence() expects a paragraph as str, got {type(text).__name__}")
@@ -812,9 +813,10 @@ class Tagger(ParamsMixin):
         if "roles" in weights and weights["roles"][j, j] > 0:  # the label's own cue, when it pushes the label up
             terms += [t for t in role_terms(norm, label) if t not in terms and len(t) > 1]  # as words: 表 of 电表 is
             # no term (the review page would mark every 表, 代表's too)
-        for (name, block), w in zip(self.blocks_, self._block_weights()):
+        for name, block in self.blocks_:
             if name != "word":
                 continue
+            w = weights[name]
             rows = block.transform(self._segmenter().stream([norm]))
             contrib = rows.data * w[rows.indices, j]
             for c in np.argsort(-contrib, kind="stable").tolist():
