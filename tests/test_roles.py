@@ -181,3 +181,20 @@ def _rewrite(path, manifest):
 
     manifest["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest_path(path).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_evidence_repeats_no_part_of_a_term_it_shows():
+    """Reviewer's note: evidence listed the lexicon cue 志愿者 and then the role cue's 志愿 — the same word twice, the
+    review page marking it twice. A term inside one already shown (a word, or a word pair without its space) is left
+    out; a longer term holding a shown one still says more and stays."""
+    volunteer = LABELS.index("volunteer_work")
+    texts = ["志愿者义务为老人检查线路。", "公司召开会议。", "志愿者义务清扫街道。", "工会召开职工大会。"] * 3
+    Y = [[0, 0, 0, 0, 1], [0] * 5, [0, 0, 0, 0, 1], [0] * 5] * 3
+    model = Tagger(lexicon=Lexicon([("志愿者", "volunteer_work", 1.0)]), tune_thresholds=False).fit(texts, Y)
+    assert model.coef_[-len(LABELS):][volunteer, volunteer] > 0
+    text = "志愿者义务为老人检查线路。"
+    assert "志愿" in role_terms(text, "volunteer_work")
+    evidence = model.evidence(text, "volunteer_work", k=10)
+    assert evidence[0] == "志愿者" and "志愿" not in evidence, evidence
+    assert not [t for i, t in enumerate(evidence) if any(t.replace(" ", "") in u.replace(" ", "")
+                                                         for u in evidence[:i])], evidence

@@ -116,6 +116,18 @@ SCORING_ONLY_PARAMS = ("suppress_plans",)
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
 
+def _covered(term: str, terms: list[str]) -> bool:
+    """Whether ``term`` says nothing the listed evidence does not: it is one of them, or part of one (志愿 after
+    志愿者, a word pair 志愿 服务 after 志愿服务).
+
+    Example:
+        >>> _covered("志愿", ["志愿者"]), _covered("志愿 服务", ["志愿服务"]), _covered("志愿者", ["志愿"])
+        (True, True, False)
+    """
+    bare = term.replace(" ", "")
+    return any(bare in t.replace(" ", "") for t in terms)
+
+
 def param_defaults() -> dict[str, Any]:
     """Every hyperparameter of :class:`Tagger` and its default (``Tagger()``'s:
     :meth:`~tagger.model.params.ParamsMixin.param_defaults`, which its ``repr`` leaves out as well).
@@ -811,8 +823,8 @@ class Tagger(ParamsMixin):
             terms += lexicon.matches(norm).get(label, [])
         weights = dict(zip((name for name, _ in self.blocks_), self._block_weights()))
         if "roles" in weights and weights["roles"][j, j] > 0:  # the label's own cue, when it pushes the label up
-            terms += [t for t in role_terms(norm, label) if t not in terms and len(t) > 1]  # as words: 表 of 电表 is
-            # no term (the review page would mark every 表, 代表's too)
+            terms += [t for t in role_terms(norm, label) if len(t) > 1 and not _covered(t, terms)]  # as words: 表 of
+            # 电表 is no term (the review page would mark every 表, 代表's too)
         for name, block in self.blocks_:
             if name != "word":
                 continue
@@ -821,7 +833,7 @@ class Tagger(ParamsMixin):
             contrib = rows.data * w[rows.indices, j]
             for c in np.argsort(-contrib, kind="stable").tolist():
                 term = block.name(int(rows.indices[c]))
-                if contrib[c] > 0 and term not in terms and len(term.replace(" ", "")) > 1:
+                if contrib[c] > 0 and len(term.replace(" ", "")) > 1 and not _covered(term, terms):
                     terms.append(term)
         return terms[:k]
 
