@@ -1312,6 +1312,33 @@ def test_a_file_put_at_a_new_models_name_as_it_is_saved_is_never_replaced(seed_m
         [where, "m.new.manifest.json", "m.new-2.npz", "m.new-2.manifest.json"])
 
 
+def test_a_model_kept_beside_with_its_card_names_the_card(seed_model, tmp_path, monkeypatch):
+    """Reviewer's note: save_model(card=...) that went beside a file put at the card's name said the model was saved
+    "with its manifest" and to "rename the two" — the card saved beside it went unnamed, and renaming the two left
+    the old name's card that of another program. The message names the card and the three to rename."""
+    import tagger.model.persistence as persistence
+    from tagger.model.persistence import ModelKeptBeside, save_model
+
+    foreign = tmp_path / "m.card.md"
+    real_lock = persistence._pair_lock
+
+    def a_card_appears(path, exclusive):
+        if path.name == "m.npz":
+            foreign.write_text("a note\n", encoding="utf-8")
+        return real_lock(path, exclusive)
+
+    monkeypatch.setattr(persistence, "_pair_lock", a_card_appears)
+    with pytest.raises(ModelKeptBeside) as info:
+        save_model(seed_model, tmp_path / "m.npz", card=lambda model_file, manifest: "# card\n", data_hash="x")
+    kept = tmp_path / "m.new.npz"
+    assert str(info.value) == (f"{foreign}: is a file another program made — put there while the model was saved, and "
+                               f"left as it is: the model was saved as {kept} instead (with its manifest "
+                               "m.new.manifest.json and its card m.new.card.md); load it from there (or, if that "
+                               "file may go, rename the three to m.npz, m.manifest.json and m.card.md)")
+    assert info.value.card and foreign.read_text(encoding="utf-8") == "a note\n"
+    assert (tmp_path / "m.new.card.md").read_text(encoding="utf-8") == "# card\n"
+
+
 def test_model_kept_beside_survives_pickling():
     """Review: ModelKeptBeside (a save in a worker process: a process pool fitting and saving models) could not be
     unpickled: pickle.loads(pickle.dumps(exc)) raised TypeError (its __init__ takes more than the message), so the
@@ -1323,4 +1350,6 @@ def test_model_kept_beside_survives_pickling():
     exc = ModelKeptBeside("m.npz: is a file another program made", Path("m.npz"), Path("m.new.npz"))
     back = pickle.loads(pickle.dumps(exc))
     assert type(back) is ModelKeptBeside and str(back) == str(exc)
-    assert (back.problem, back.path, back.kept) == (exc.problem, exc.path, exc.kept)
+    assert (back.problem, back.path, back.kept, back.card) == (exc.problem, exc.path, exc.kept, exc.card)
+    carded = pickle.loads(pickle.dumps(ModelKeptBeside("x", Path("m.npz"), Path("m.new.npz"), card=True)))
+    assert carded.card and "its card m.new.card.md" in str(carded)

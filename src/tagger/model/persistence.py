@@ -89,7 +89,8 @@ class ModelKeptBeside(ModelFileError):
     """A save found none of its files (model, manifest, card) there when it began, but another program put a file
     at one of their names before they were renamed into place (``problem`` names it): that file is left as it is,
     and the model was saved with its files under the first free name beside ``path``, ``kept``
-    (:func:`~tagger.common.atomic.names_beside`: ``m.new.npz``, ``m.new.manifest.json`` …).
+    (:func:`~tagger.common.atomic.names_beside`: ``m.new.npz``, ``m.new.manifest.json`` …); ``card``: whether a
+    model card was saved with them (``save_model(card=...)``, ``python train.py``), which the message names too.
 
     Example:
         >>> print(ModelKeptBeside("m.npz: is a file another program made", Path("m.npz"), Path("m.new.npz")))
@@ -97,16 +98,27 @@ class ModelKeptBeside(ModelFileError):
         m.npz: is a file another program made — put there while the model was saved, and left as it is: the model
         was saved as m.new.npz instead (with its manifest m.new.manifest.json); load it from there (or, if that file
         may go, rename the two to m.npz and m.manifest.json)
+        >>> print(ModelKeptBeside("m.card.md: is a file another program made", Path("m.npz"), Path("m.new.npz"),
+        ...                       card=True))  # doctest: +NORMALIZE_WHITESPACE
+        m.card.md: is a file another program made — put there while the model was saved, and left as it is: the
+        model was saved as m.new.npz instead (with its manifest m.new.manifest.json and its card m.new.card.md); load
+        it from there (or, if that file may go, rename the three to m.npz, m.manifest.json and m.card.md)
     """
 
-    def __init__(self, problem: str, path: Path, kept: Path) -> None:
-        self.problem, self.path, self.kept = problem, path, kept
+    def __init__(self, problem: str, path: Path, kept: Path, card: bool = False) -> None:
+        self.problem, self.path, self.kept, self.card = problem, path, kept, card
+        if card:
+            files = f"its manifest {manifest_path(kept).name} and its card {card_path(kept).name}"
+            back = f"the three to {path.name}, {manifest_path(path).name} and {card_path(path).name}"
+        else:
+            files = f"its manifest {manifest_path(kept).name}"
+            back = f"the two to {path.name} and {manifest_path(path).name}"
         super().__init__(f"{problem} — put there while the model was saved, and left as it is: the model was saved "
-                         f"as {kept} instead (with its manifest {manifest_path(kept).name}); load it from there (or, "
-                         f"if that file may go, rename the two to {path.name} and {manifest_path(path).name})")
+                         f"as {kept} instead (with {files}); load it from there (or, if that file may go, rename "
+                         f"{back})")
 
     def __reduce__(self):  # picklable with its parts (a save in a worker process sends it back)
-        return type(self), (self.problem, self.path, self.kept)
+        return type(self), (self.problem, self.path, self.kept, self.card)
 
 
 def file_sha256(path: str | Path) -> str:
@@ -408,7 +420,7 @@ def save_model(model: Tagger, path: str | Path | None = None, *, card: Callable[
             taken = taken or exc.path
             continue
         if taken is not None:
-            raise ModelKeptBeside(f"{taken}: is a file another program made", path, target)
+            raise ModelKeptBeside(f"{taken}: is a file another program made", path, target, card=card is not None)
         return target
     raise AssertionError("names_beside never runs out of names")
 
