@@ -48,6 +48,16 @@ def test_a_one_character_term_inside_another_word_is_not_that_term(text):
     assert role_cues("企业从申请到接电只用了3天。")[BUSINESS] and role_cues("队员们为92岁的老人检查线路。")[0]
 
 
+@pytest.mark.parametrize("household", ["困难户", "贫困户", "帮扶户", "低保户", "五保户", "养殖户", "承包户", "加工户"])
+def test_rural_and_poverty_relief_households_are_no_homes_of_a_compound(household):
+    """The thirteenth round's pre-registered change (docs/modelling.md): a visit to a 困难户 or 低保户 in a village
+    that replaced its wiring gave the retrofit cue (the dev set's readers: none — codebook rule 4, a village is no
+    compound), as 个体户 did before: such households are left out of the household role; 住户, 每户 stay."""
+    assert not role_cues(f"党员服务队为{household}更换了老化线路。")[RETROFIT]
+    assert role_cues("供电所为每户更换了老化线路。")[RETROFIT] and role_cues("住户家的电表全部更换。")[RETROFIT]
+    assert role_cues("为小区140多户居民更换电表。")[RETROFIT]
+
+
 def test_the_roles_must_stand_in_one_sentence_and_not_in_a_plan():
     """The parts of a service spread over two sentences, or told as a plan, target or demand, give no cue."""
     assert not role_cues("小区居民反映线路老化。供电所完成了改造。")[RETROFIT]
