@@ -1462,6 +1462,53 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
         assert "1 of the 2 dev paragraphs the committed report measured" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("out", [None, "reports"])
+def test_update_readme_with_the_dev_set_partly_here_publishes_everywhere_or_nowhere(tmp_path, monkeypatch, capsys, out):
+    """On a machine where only some dev texts were found again, evaluate --update-readme wrote its report to
+    reports/local (the committed report and the model card kept the larger measurement) but replaced the README's
+    results with the smaller one: README and report disagreed. It is refused before any work, saying how to publish
+    the smaller measurement in all three (--out reports), which then goes to reports/ as the README does."""
+    import hashlib
+    import json
+
+    from tagger.evaluation.report import README_END, README_START
+
+    texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
+    (tmp_path / "labels").mkdir()
+    rows = ["doc,index,sha256,length,kind,labels"] + [
+        f"{doc},0,{hashlib.sha256(t.encode()).hexdigest()},{len(t)},body,none" for doc, t in texts.items()]
+    (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = tmp_path / "data" / "real" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "real_a.txt").write_text(texts["real_a"] + "\n", encoding="utf-8")  # 1 of the 2 measured
+    published = tmp_path / "reports"
+    published.mkdir()
+    committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
+    (published / "cv_report.json").write_text(committed, encoding="utf-8")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# P\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+    seen = _fake_evaluation(monkeypatch)
+    import tagger.evaluation.run as run
+
+    fake = run.run_evaluation
+
+    def with_results(opts):  # a report with the sections README quotes
+        _, payload, paths = fake(opts)
+        return "# report\n\n## Real dev set\n\nmeasured here\n\n## Details\n", payload, paths
+
+    monkeypatch.setattr(run, "run_evaluation", with_results)
+    argv = ["evaluate", "--root", str(tmp_path), "--update-readme"] + (["--out", str(published)] if out else [])
+    if out is None:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "holds 1 of the 2 dev paragraphs the committed report measured" in err and "add --out reports" in err
+        assert not seen and "published" in readme.read_text(encoding="utf-8")
+        assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
+    else:
+        assert main(argv) == 0
+        assert Path(seen["out"]) == published and "measured here" in readme.read_text(encoding="utf-8")
+
+
 BIG = "9" * 5000  # more digits than Python turns into an int (4300): json.loads raised a plain ValueError
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..common.atomic import FileCreatedMeanwhile, check_standard_output
 from ..common.files import LONE_SURROGATE, jsonl_line
-from ..common.terminal import counted, cut_middle, escape_matches, message_safe, shell_arg, terminal_safe
+from ..common.terminal import counted, cut_middle, escape_matches, grouped, message_safe, shell_arg, terminal_safe
 from ..errors import (DecodeError, InputError, ModelFileError, ModelPathError, OutputFolderError, SkippableError,
                       TaggerError, UsageError)
 from .args import FIT_JOBS, Parser, common_options, model_path, port_number, positive_int, random_seed, they_apply
@@ -234,17 +234,13 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
     ``<root>/reports/local`` (git-ignored), so that the main job on a fresh clone never replaces the
     published results with a report that lacks them; the same when fewer dev paragraphs are here than the
     committed report measured (texts found again only in part)."""
-    from ..common.files import load_json
     from ..data.devset import check_devset
 
     if args.out is not None:
         out = Path(args.out)
         return out, out.resolve() == (Path(args.root) / "reports").resolve()
     published = Path(args.root) / "reports"
-    try:
-        committed = load_json((published / "cv_report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        committed = None
+    committed = _committed_report(published)
     if not (isinstance(committed, dict) and isinstance(committed.get("dev"), dict)):
         return published, True
     status = check_devset(args.root)
@@ -253,15 +249,32 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
                     "its report goes to %s; the committed report in %s, with the dev-set results, stays as it is",
                     published / "local", published)
         return published / "local", False
-    runs = committed["dev"].get("runs")
-    first = runs[0] if isinstance(runs, list) and runs and isinstance(runs[0], dict) else {}
-    measured = first.get("metrics", {}).get("n") if isinstance(first.get("metrics"), dict) else None
-    if isinstance(measured, int) and status.present < measured:
+    measured = _committed_dev_paragraphs(committed)
+    if measured is not None and status.present < measured:
         log.warning("this machine holds %d of the %d dev paragraphs the committed report measured (the other texts "
                     "are not here): this run's report goes to %s; the committed report in %s stays as it is",
                     status.present, measured, published / "local", published)
         return published / "local", False
     return published, True
+
+
+def _committed_report(published: Path) -> object:
+    """The committed report's JSON (``reports/cv_report.json``), or None when there is none or it cannot be read."""
+    from ..common.files import load_json
+
+    try:
+        return load_json((published / "cv_report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _committed_dev_paragraphs(committed: object) -> int | None:
+    """How many dev paragraphs the committed report (``reports/cv_report.json``, read) measured, if it says."""
+    dev = committed.get("dev") if isinstance(committed, dict) else None
+    runs = dev.get("runs") if isinstance(dev, dict) else None
+    first = runs[0] if isinstance(runs, list) and runs and isinstance(runs[0], dict) else {}
+    measured = first.get("metrics", {}).get("n") if isinstance(first.get("metrics"), dict) else None
+    return measured if isinstance(measured, int) else None
 
 
 def _check_readme_update(args: argparse.Namespace) -> None:
@@ -274,10 +287,20 @@ def _check_readme_update(args: argparse.Namespace) -> None:
     skipped = [opt for opt, off in (("--no-ablations", args.no_ablations), ("--no-lodo", args.no_lodo)) if off]
     if skipped:
         raise UsageError(f"--update-readme publishes the full results: run it without {' and '.join(skipped)}")
-    if not check_devset(args.root).usable:
+    status = check_devset(args.root)
+    if not status.usable:
         raise UsageError("--update-readme publishes the dev-set results, but the dev-set texts are not on this machine "
                          "(`tagger devset check` says what is missing): the README's results would be lost; run "
                          "without --update-readme")
+    if args.out is None:  # the run's report would go to reports/local: the README would quote what no report holds
+        measured = _committed_dev_paragraphs(_committed_report(Path(args.root) / "reports"))
+        if measured is not None and status.present < measured:
+            raise UsageError(
+                f"this machine holds {grouped(status.present)} of the {grouped(measured)} dev paragraphs the committed "
+                "report measured: --update-readme would put results on fewer reports in the README while "
+                "reports/cv_report.* and the model card keep the committed ones; to publish this measurement in all "
+                "three, add --out reports (it replaces the committed report), or run without --update-readme (the "
+                "report goes to reports/local)")
 
 
 def _refresh_card(root: str, payload: dict) -> None:
