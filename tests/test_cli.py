@@ -1501,12 +1501,49 @@ def test_update_readme_with_the_dev_set_partly_here_publishes_everywhere_or_nowh
     if out is None:
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert "holds 1 of the 2 dev paragraphs the committed report measured" in err and "add --out reports" in err
+        assert "holds 1 of the 2 dev paragraphs the committed report measured" in err and f"add --out {published}" in err
         assert not seen and "published" in readme.read_text(encoding="utf-8")
         assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
     else:
         assert main(argv) == 0
         assert Path(seen["out"]) == published and "measured here" in readme.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("out", ["elsewhere", "reports/local", "reports, from another folder"])
+def test_update_readme_with_the_dev_set_partly_here_and_out_elsewhere_is_refused(tmp_path, monkeypatch, capsys, out):
+    """Review: the refusal above looked at --out missing only. evaluate --update-readme --out DIR (DIR not the
+    checkout's reports/: another folder, reports/local itself, or `--out reports` as the refusal advised, run with
+    --root from another folder) still put the smaller measurement in the README while the committed report and the
+    model card kept the larger one. It is refused the same way, naming --out as the checkout's reports/."""
+    import hashlib
+    import json
+
+    from tagger.evaluation.report import README_END, README_START
+
+    root = tmp_path / "checkout"
+    texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
+    (root / "labels").mkdir(parents=True)
+    rows = ["doc,index,sha256,length,kind,labels"] + [
+        f"{doc},0,{hashlib.sha256(t.encode()).hexdigest()},{len(t)},body,none" for doc, t in texts.items()]
+    (root / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = root / "data" / "real" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "real_a.txt").write_text(texts["real_a"] + "\n", encoding="utf-8")  # 1 of the 2 measured
+    published = root / "reports"
+    published.mkdir()
+    committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
+    (published / "cv_report.json").write_text(committed, encoding="utf-8")
+    readme = root / "README.md"
+    readme.write_text(f"# P\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+    seen = _fake_evaluation(monkeypatch)
+    given = {"elsewhere": str(tmp_path / "elsewhere"), "reports/local": str(published / "local"),
+             "reports, from another folder": "reports"}[out]
+    monkeypatch.chdir(tmp_path)  # not the checkout: a relative --out reports is tmp_path/reports
+    assert main(["evaluate", "--root", str(root), "--update-readme", "--out", given]) == 2
+    err = capsys.readouterr().err
+    assert "holds 1 of the 2 dev paragraphs the committed report measured" in err and f"--out {published}" in err
+    assert not seen and "published" in readme.read_text(encoding="utf-8")
+    assert (published / "cv_report.json").read_text(encoding="utf-8") == committed
 
 
 BIG = "9" * 5000  # more digits than Python turns into an int (4300): json.loads raised a plain ValueError

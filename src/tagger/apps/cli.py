@@ -236,10 +236,9 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
     committed report measured (texts found again only in part)."""
     from ..data.devset import check_devset
 
-    if args.out is not None:
-        out = Path(args.out)
-        return out, out.resolve() == (Path(args.root) / "reports").resolve()
     published = Path(args.root) / "reports"
+    if args.out is not None:
+        return Path(args.out), _is_published(args)
     committed = _committed_report(published)
     if not (isinstance(committed, dict) and isinstance(committed.get("dev"), dict)):
         return published, True
@@ -256,6 +255,12 @@ def _report_dir(args: argparse.Namespace) -> tuple[Path, bool]:
                     status.present, measured, published / "local", published)
         return published / "local", False
     return published, True
+
+
+def _is_published(args: argparse.Namespace) -> bool:
+    """Whether ``--out`` is the checkout's published report folder, ``<root>/reports`` (a relative ``--out`` is
+    read from the current folder, as every path given is: ``--out reports`` with another ``--root`` is not it)."""
+    return args.out is not None and Path(args.out).resolve() == (Path(args.root) / "reports").resolve()
 
 
 def _committed_report(published: Path) -> object:
@@ -292,15 +297,18 @@ def _check_readme_update(args: argparse.Namespace) -> None:
         raise UsageError("--update-readme publishes the dev-set results, but the dev-set texts are not on this machine "
                          "(`tagger devset check` says what is missing): the README's results would be lost; run "
                          "without --update-readme")
-    if args.out is None:  # the run's report would go to reports/local: the README would quote what no report holds
-        measured = _committed_dev_paragraphs(_committed_report(Path(args.root) / "reports"))
+    published = Path(args.root) / "reports"
+    if not _is_published(args):  # the run's report goes elsewhere (reports/local, --out DIR): the README would quote
+        # a measurement the committed report and the model card do not hold
+        measured = _committed_dev_paragraphs(_committed_report(published))
         if measured is not None and status.present < measured:
+            goes = published / "local" if args.out is None else Path(args.out)
             raise UsageError(
                 f"this machine holds {grouped(status.present)} of the {grouped(measured)} dev paragraphs the committed "
-                "report measured: --update-readme would put results on fewer reports in the README while "
-                "reports/cv_report.* and the model card keep the committed ones; to publish this measurement in all "
-                "three, add --out reports (it replaces the committed report), or run without --update-readme (the "
-                "report goes to reports/local)")
+                f"report measured: --update-readme would put results on fewer paragraphs in the README while "
+                f"{published / 'cv_report.*'} and the model card keep the committed ones; to publish this measurement "
+                f"in all three, {'add' if args.out is None else 'give'} --out {shell_arg(published)} (it replaces the "
+                f"committed report), or run without --update-readme (the report goes to {shell_arg(goes)})")
 
 
 def _refresh_card(root: str, payload: dict) -> None:
