@@ -208,3 +208,20 @@ def test_evidence_repeats_no_part_of_a_term_it_shows():
     assert evidence[0] == "志愿者" and "志愿" not in evidence, evidence
     assert not [t for i, t in enumerate(evidence) if any(t.replace(" ", "") in u.replace(" ", "")
                                                          for u in evidence[:i])], evidence
+
+
+def test_evidence_keeps_a_term_that_stands_apart_from_the_one_shown():
+    """Review: a term was left out when its text was part of one shown, even where it stood on its own elsewhere in
+    the paragraph: the lexicon cue 志愿者 in one sentence hid the role cue's 志愿 of 志愿活动 in the sentence that
+    made the cue fire, so the review page (which marks every place a term stands) left the cue's own word unmarked.
+    A term is left out only where every place it stands is inside a term shown."""
+    volunteer = LABELS.index("volunteer_work")
+    texts = ["志愿者义务为老人检查线路。", "公司召开会议。", "志愿者义务清扫街道。", "工会召开职工大会。"] * 3
+    Y = [[0, 0, 0, 0, 1], [0] * 5, [0, 0, 0, 0, 1], [0] * 5] * 3
+    model = Tagger(lexicon=Lexicon([("志愿者", "volunteer_work", 1.0)]), tune_thresholds=False).fit(texts, Y)
+    assert model.coef_[-len(LABELS):][volunteer, volunteer] > 0
+    text = "志愿者来到社区。队员们开展志愿活动，为老人检查线路。"
+    assert role_terms(text, "volunteer_work")[0] == "志愿"  # the cue's sentence: 志愿 of 志愿活动, no 志愿者 there
+    evidence = model.evidence(text, "volunteer_work", k=10)
+    assert evidence[0] == "志愿者" and "志愿" in evidence, evidence
+    assert "志愿" not in model.evidence("志愿者义务为老人检查线路。", "volunteer_work", k=10)  # only inside 志愿者

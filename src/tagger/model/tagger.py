@@ -116,16 +116,36 @@ SCORING_ONLY_PARAMS = ("suppress_plans",)
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
 
-def _covered(term: str, terms: list[str]) -> bool:
+def _covered(term: str, terms: list[str], norm: str | None = None) -> bool:
     """Whether ``term`` says nothing the listed evidence does not: it is one of them, or part of one (志愿 after
-    志愿者, a word pair 志愿 服务 after 志愿服务).
+    志愿者, a word pair 志愿 服务 after 志愿服务) — and, given the paragraph ``norm``, stands nowhere in it but inside
+    one of them (志愿 of 志愿活动 beside a 志愿者 says more: the review page marks every place a term stands).
 
     Example:
         >>> _covered("志愿", ["志愿者"]), _covered("志愿 服务", ["志愿服务"]), _covered("志愿者", ["志愿"])
         (True, True, False)
+        >>> _covered("志愿", ["志愿者"], "志愿者开展志愿活动"), _covered("志愿", ["志愿者"], "两名志愿者上门")
+        (False, True)
     """
-    bare = term.replace(" ", "")
-    return any(bare in t.replace(" ", "") for t in terms)
+    bare = term.replace(" ", "").lower()
+    shown = [t.replace(" ", "").lower() for t in terms]
+    if not any(bare in t for t in shown):
+        return False
+    if norm is None:
+        return True
+    text = norm.lower()
+    inside = [False] * len(text)  # the characters of a shown term's places
+    for t in filter(None, shown):
+        start = text.find(t)
+        while start != -1:
+            inside[start:start + len(t)] = [True] * len(t)
+            start = text.find(t, start + 1)
+    start = text.find(bare)
+    while start != -1:  # a place of its own: it says more
+        if not all(inside[start:start + len(bare)]):
+            return False
+        start = text.find(bare, start + 1)
+    return True
 
 
 def param_defaults() -> dict[str, Any]:
@@ -823,8 +843,8 @@ class Tagger(ParamsMixin):
             terms += lexicon.matches(norm).get(label, [])
         weights = dict(zip((name for name, _ in self.blocks_), self._block_weights()))
         if "roles" in weights and weights["roles"][j, j] > 0:  # the label's own cue, when it pushes the label up
-            terms += [t for t in role_terms(norm, label) if len(t) > 1 and not _covered(t, terms)]  # as words: 表 of
-            # 电表 is no term (the review page would mark every 表, 代表's too)
+            terms += [t for t in role_terms(norm, label) if len(t) > 1 and not _covered(t, terms, norm)]  # as words:
+            # 表 of 电表 is no term (the review page would mark every 表, 代表's too)
         for name, block in self.blocks_:
             if name != "word":
                 continue
@@ -833,7 +853,7 @@ class Tagger(ParamsMixin):
             contrib = rows.data * w[rows.indices, j]
             for c in np.argsort(-contrib, kind="stable").tolist():
                 term = block.name(int(rows.indices[c]))
-                if contrib[c] > 0 and len(term.replace(" ", "")) > 1 and not _covered(term, terms):
+                if contrib[c] > 0 and len(term.replace(" ", "")) > 1 and not _covered(term, terms, norm):
                     terms.append(term)
         return terms[:k]
 
