@@ -54,8 +54,9 @@ def test_rural_and_poverty_relief_households_are_no_homes_of_a_compound(househol
     that replaced its wiring gave the retrofit cue (the dev set's readers: none — codebook rule 4, a village is no
     compound), as 个体户 did before: such households are left out of the household role; 住户, 每户 stay."""
     assert not role_cues(f"党员服务队为{household}更换了老化线路。")[RETROFIT]
-    assert role_cues("供电所为每户更换了老化线路。")[RETROFIT] and role_cues("住户家的电表全部更换。")[RETROFIT]
-    assert role_cues("为小区140多户居民更换电表。")[RETROFIT]
+    # 户 the only term of a place of homes in each (住户, 小区, 居民 are terms of their own: they tested no 户)
+    for kept in ("供电所为每户更换了老化线路。", "为140多户更换电表。", "实现一户一表改造。", "进户线全部更换。"):
+        assert role_cues(kept)[RETROFIT] and role_terms(kept, "old_neighbourhood_retrofit")[0] == "户", kept
 
 
 def test_the_roles_must_stand_in_one_sentence_and_not_in_a_plan():
