@@ -55,7 +55,8 @@ def test_rural_and_poverty_relief_households_are_no_homes_of_a_compound(househol
     compound), as 个体户 did before: such households are left out of the household role; 住户, 每户 stay."""
     assert not role_cues(f"党员服务队为{household}更换了老化线路。")[RETROFIT]
     # 户 the only term of a place of homes in each (住户, 小区, 居民 are terms of their own: they tested no 户)
-    for kept in ("供电所为每户更换了老化线路。", "为140多户更换电表。", "实现一户一表改造。", "进户线全部更换。"):
+    for kept in ("供电所为每户更换了老化线路。", "为140多户更换电表。", "实现一户一表改造。", "进户线全部更换。",
+                 "确保户表改造年底完成。"):  # review: the first form, one character before 户, left out 确保户表 (保户)
         assert role_cues(kept)[RETROFIT] and role_terms(kept, "old_neighbourhood_retrofit")[0] == "户", kept
 
 

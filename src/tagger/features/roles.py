@@ -45,7 +45,8 @@ __all__ = ["ROLES", "PLAN_WORDS", "RoleFeatures", "role_cues", "role_terms"]
 
 # one-character terms that stand inside other words, as patterns that leave those words out
 AGE = "(?:[6-9][0-9]|1[0-1][0-9]|[六七八九]十[多余几]?|百)岁"  # an elder's age: 八十多岁, 92岁 (not 28岁)
-HOUSEHOLD = "(?<![客用账农散商体难困贫扶保殖包工])户(?![口外])"  # 住户, 每户, 一户一表 (not 客户, 用户, 个体户, 困难户, 低保户, 养殖户, 户外)
+HOUSEHOLD = "(?<![客用账农散商体])(?<!困难|贫困|帮扶|低保|五保|养殖|承包|加工)户(?![口外])"  # 住户, 每户, 一户一表 (not
+# 客户, 用户, 个体户, 户外; nor the rural and poverty-relief households 困难户, 低保户, 养殖户 …, while 确保户表改造 keeps its 户)
 COURTYARD = "(?<![医学法剧影寺])院(?![长士校])"  # 大院, 院落 (not 医院, 学院, 院长)
 METER = "(?<![代发外图])表(?![示扬彰态达演格率])"  # 电表, 一户一表 (not 代表, 表示, 表扬)
 LINE = "(?<![一在热路])线(?![上下索])"  # 进户线, 专线 (not 一线, 在线, 线上, 热线)
