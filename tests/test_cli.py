@@ -1462,31 +1462,38 @@ def test_a_dev_set_only_partly_here_keeps_the_published_report(tmp_path, monkeyp
         assert "1 of the 2 dev paragraphs the committed report measured" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("out", [None, "reports"])
-def test_update_readme_with_the_dev_set_partly_here_publishes_everywhere_or_nowhere(tmp_path, monkeypatch, capsys, out):
-    """On a machine where only some dev texts were found again, evaluate --update-readme wrote its report to
-    reports/local (the committed report and the model card kept the larger measurement) but replaced the README's
-    results with the smaller one: README and report disagreed. It is refused before any work, saying how to publish
-    the smaller measurement in all three (--out reports), which then goes to reports/ as the README does."""
+def _dev_set_partly_here(root: Path) -> tuple[Path, str, Path]:
+    """A checkout whose committed report measured 2 dev paragraphs, with the text of only 1 here, and a README with
+    published results: its reports folder, the committed report's JSON and the README."""
     import hashlib
     import json
 
     from tagger.evaluation.report import README_END, README_START
 
     texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
-    (tmp_path / "labels").mkdir()
+    (root / "labels").mkdir(parents=True)
     rows = ["doc,index,sha256,length,kind,labels"] + [
         f"{doc},0,{hashlib.sha256(t.encode()).hexdigest()},{len(t)},body,none" for doc, t in texts.items()]
-    (tmp_path / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    raw = tmp_path / "data" / "real" / "raw"
+    (root / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    raw = root / "data" / "real" / "raw"
     raw.mkdir(parents=True)
     (raw / "real_a.txt").write_text(texts["real_a"] + "\n", encoding="utf-8")  # 1 of the 2 measured
-    published = tmp_path / "reports"
+    published = root / "reports"
     published.mkdir()
     committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
     (published / "cv_report.json").write_text(committed, encoding="utf-8")
-    readme = tmp_path / "README.md"
+    readme = root / "README.md"
     readme.write_text(f"# P\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+    return published, committed, readme
+
+
+@pytest.mark.parametrize("out", [None, "reports"])
+def test_update_readme_with_the_dev_set_partly_here_publishes_everywhere_or_nowhere(tmp_path, monkeypatch, capsys, out):
+    """On a machine where only some dev texts were found again, evaluate --update-readme wrote its report to
+    reports/local (the committed report and the model card kept the larger measurement) but replaced the README's
+    results with the smaller one: README and report disagreed. It is refused before any work, saying how to publish
+    the smaller measurement in all three (--out reports), which then goes to reports/ as the README does."""
+    published, committed, readme = _dev_set_partly_here(tmp_path)
     seen = _fake_evaluation(monkeypatch)
     import tagger.evaluation.run as run
 
@@ -1515,26 +1522,8 @@ def test_update_readme_with_the_dev_set_partly_here_and_out_elsewhere_is_refused
     checkout's reports/: another folder, reports/local itself, or `--out reports` as the refusal advised, run with
     --root from another folder) still put the smaller measurement in the README while the committed report and the
     model card kept the larger one. It is refused the same way, naming --out as the checkout's reports/."""
-    import hashlib
-    import json
-
-    from tagger.evaluation.report import README_END, README_START
-
     root = tmp_path / "checkout"
-    texts = {"real_a": "党员服务队为孤寡老人义务检查线路。", "real_b": "供电所为企业开辟绿色通道，三天接电。"}
-    (root / "labels").mkdir(parents=True)
-    rows = ["doc,index,sha256,length,kind,labels"] + [
-        f"{doc},0,{hashlib.sha256(t.encode()).hexdigest()},{len(t)},body,none" for doc, t in texts.items()]
-    (root / "labels" / "dev_manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    raw = root / "data" / "real" / "raw"
-    raw.mkdir(parents=True)
-    (raw / "real_a.txt").write_text(texts["real_a"] + "\n", encoding="utf-8")  # 1 of the 2 measured
-    published = root / "reports"
-    published.mkdir()
-    committed = json.dumps({"dev": {"runs": [{"metrics": {"n": 2}}]}})
-    (published / "cv_report.json").write_text(committed, encoding="utf-8")
-    readme = root / "README.md"
-    readme.write_text(f"# P\n{README_START}\npublished\n{README_END}\n", encoding="utf-8")
+    published, committed, readme = _dev_set_partly_here(root)
     seen = _fake_evaluation(monkeypatch)
     given = {"elsewhere": str(tmp_path / "elsewhere"), "reports/local": str(published / "local"),
              "reports, from another folder": "reports"}[out]

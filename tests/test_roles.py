@@ -195,15 +195,21 @@ def _rewrite(path, manifest):
     manifest_path(path).write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def test_evidence_repeats_no_part_of_a_term_it_shows():
-    """Reviewer's note: evidence listed the lexicon cue 志愿者 and then the role cue's 志愿 — the same word twice, the
-    review page marking it twice. A term inside one already shown (a word, or a word pair without its space) is left
-    out; a longer term holding a shown one still says more and stays."""
+def _volunteer_model() -> Tagger:
+    """A model whose lexicon has 志愿者 for volunteer_work and whose volunteer role cue pushes volunteer_work up."""
     volunteer = LABELS.index("volunteer_work")
     texts = ["志愿者义务为老人检查线路。", "公司召开会议。", "志愿者义务清扫街道。", "工会召开职工大会。"] * 3
     Y = [[0, 0, 0, 0, 1], [0] * 5, [0, 0, 0, 0, 1], [0] * 5] * 3
     model = Tagger(lexicon=Lexicon([("志愿者", "volunteer_work", 1.0)]), tune_thresholds=False).fit(texts, Y)
     assert model.coef_[-len(LABELS):][volunteer, volunteer] > 0
+    return model
+
+
+def test_evidence_repeats_no_part_of_a_term_it_shows():
+    """Reviewer's note: evidence listed the lexicon cue 志愿者 and then the role cue's 志愿 — the same word twice, the
+    review page marking it twice. A term inside one already shown (a word, or a word pair without its space) is left
+    out; a longer term holding a shown one still says more and stays."""
+    model = _volunteer_model()
     text = "志愿者义务为老人检查线路。"
     assert "志愿" in role_terms(text, "volunteer_work")
     evidence = model.evidence(text, "volunteer_work", k=10)
@@ -217,11 +223,7 @@ def test_evidence_keeps_a_term_that_stands_apart_from_the_one_shown():
     the paragraph: the lexicon cue 志愿者 in one sentence hid the role cue's 志愿 of 志愿活动 in the sentence that
     made the cue fire, so the review page (which marks every place a term stands) left the cue's own word unmarked.
     A term is left out only where every place it stands is inside a term shown."""
-    volunteer = LABELS.index("volunteer_work")
-    texts = ["志愿者义务为老人检查线路。", "公司召开会议。", "志愿者义务清扫街道。", "工会召开职工大会。"] * 3
-    Y = [[0, 0, 0, 0, 1], [0] * 5, [0, 0, 0, 0, 1], [0] * 5] * 3
-    model = Tagger(lexicon=Lexicon([("志愿者", "volunteer_work", 1.0)]), tune_thresholds=False).fit(texts, Y)
-    assert model.coef_[-len(LABELS):][volunteer, volunteer] > 0
+    model = _volunteer_model()
     text = "志愿者来到社区。队员们开展志愿活动，为老人检查线路。"
     assert role_terms(text, "volunteer_work")[0] == "志愿"  # the cue's sentence: 志愿 of 志愿活动, no 志愿者 there
     evidence = model.evidence(text, "volunteer_work", k=10)
