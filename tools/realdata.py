@@ -21,7 +21,10 @@ Commands (run from the repository root):
                                           Pages without a url: use URL "nourl:<first 20 chars>".
   realdata.py restore URL < text         put back a dev report's text (git-ignored data/real/raw/) when
                                           all its paragraphs match labels/dev_manifest.csv (sha256)
-  realdata.py missing                     dev reports whose texts are missing, with url and metadata
+  realdata.py missing                     dev reports whose texts are missing, with url, metadata and hints
+  realdata.py hints [--k 6]               write labels/dev_hints.csv: each present dev report's most distinctive
+                                          words (places, organisations, topics; never a person's name), so that
+                                          a new machine's helpers can find the pages again
   realdata.py split DOC                   print the paragraphs of a saved dev report (index, kind, text)
   realdata.py overlap FILE.jsonl [--n 12] rows sharing an N-character run with any saved page
   realdata.py status                      counts per role; dev pages seen by a genre role
@@ -33,6 +36,8 @@ import csv
 import fcntl
 import hashlib
 import json
+import math
+import re
 import subprocess
 import sys
 import time
@@ -52,6 +57,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tagger.data.devset import ManifestRow, doc_info, read_manifest, sha256_text  # noqa: E402 - the dev-set reader
 from tagger.text.report import CHROME, split_report  # noqa: E402 - the reader the manifest's hashes were made with
+from tagger.text.normalize import normalize_many  # noqa: E402 - the text as the model reads it (simplified script)
+from tagger.common.atomic import atomic_write  # noqa: E402
 
 
 NOURL_KEY = "nourl-key:"  # a page without a url, as committed files name it: by its key, not its first words
@@ -319,16 +326,76 @@ def cmd_restore(url: str, text: str) -> int:
     return 0
 
 
+HINTS = ROOT / "labels" / "dev_hints.csv"
+HINT_SKIP_TAGS = ("nr", "x", "m", "q", "p", "u", "c", "r", "d", "f", "t", "eng")  # a person's name, punctuation,
+# numbers, measure words, function words, time words, Latin letters: no help in a search (and no names committed)
+HINT_MAX_CHARS = 8  # a word, never a phrase of the page
+
+
+def report_words(text: str) -> list[str]:
+    """The words of a report that can help a search find it again: rjieba's words of its normalised text (simplified
+    script) of 2 to 8 characters with a Chinese character, leaving out what it tags as a person's name and function
+    words.
+
+    Example:
+        >>> report_words("国网宜宾供电公司李华来到土地堂社区，为火龙果基地施工。")[:4]
+        ['国网', '宜宾', '供电', '公司']
+    """
+    import rjieba
+
+    return [w for w, tag in rjieba.tag(normalize_many([text])[0])
+            if 2 <= len(w) <= HINT_MAX_CHARS and not tag.startswith(HINT_SKIP_TAGS) and re.search("[\u4e00-\u9fff]", w)]
+
+
+def read_hints() -> dict[str, str]:
+    """The committed hints (``labels/dev_hints.csv``: doc, terms) by report; ``{}`` without the file."""
+    if not HINTS.exists():
+        return {}
+    with open(HINTS, encoding="utf-8", newline="") as f:
+        return {row["doc"]: row["terms"] for row in csv.DictReader(f)}
+
+
+def cmd_hints(k: int = 6) -> int:
+    """Write ``labels/dev_hints.csv``: for each dev report whose text is here, its ``k`` most distinctive words
+    (count in the report times smoothed inverse report frequency over the reports here; words in more than a fifth
+    of them left out: the genre's own); rows of reports not here are kept as they were. A statistic of the text, not a
+    sentence of it: what a helper on a new machine needs to word a search that finds the page again."""
+    docs = doc_info(ROOT)
+    texts = {doc: (DEV_RAW / f"{doc}.txt").read_text(encoding="utf-8") for doc in docs
+             if (DEV_RAW / f"{doc}.txt").exists()}
+    words = {doc: report_words(text) for doc, text in texts.items()}
+    df: dict[str, int] = {}
+    for ws in words.values():
+        for w in set(ws):
+            df[w] = df.get(w, 0) + 1
+    n, hints = len(words), read_hints()
+    common = max(2, n // 5)
+    for doc, ws in words.items():
+        tf: dict[str, int] = {}
+        for w in ws:
+            tf[w] = tf.get(w, 0) + 1
+        scored = sorted(((c * (math.log((1 + n) / (1 + df[w])) + 1), w) for w, c in tf.items() if df[w] <= common),
+                        key=lambda sw: (-sw[0], sw[1]))
+        hints[doc] = " ".join(w for _, w in scored[:k])
+    with atomic_write(HINTS, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["doc", "terms"])
+        w.writerows([doc, hints[doc]] for doc in docs if doc in hints)
+    print(f"hints for {len(words)} of {len(docs)} dev reports written ({HINTS})", file=sys.stderr)
+    return 0
+
+
 def cmd_missing() -> int:
     """Dev reports whose texts are not in data/real/raw, with what is known of them (no text)."""
-    docs, rows = doc_info(ROOT), _manifest()
+    docs, rows, hints = doc_info(ROOT), _manifest(), read_hints()
     missing = [d for d in docs.values() if not (DEV_RAW / f"{d['doc']}.txt").exists()]
     for d in missing:
         paragraphs = [r for _, r in sorted(rows.get(d["doc"], {}).items())]
         labels = sorted({lab for r in paragraphs for lab in r.labels})
         print("\t".join([d["doc"], d["url"], d["grid"], d["province"], d["year"], d["script"], d["mix"],
                          ",".join(labels) or "none",
-                         f"{len(paragraphs)} paragraphs, lengths " + " ".join(str(r.length) for r in paragraphs)]))
+                         f"{len(paragraphs)} paragraphs, lengths " + " ".join(str(r.length) for r in paragraphs)]
+                        + ([f"hints {hints[d['doc']]}"] if hints.get(d["doc"]) else [])))
     print(f"{len(missing)} of {len(docs)} dev reports missing", file=sys.stderr)
     return 0
 
@@ -415,6 +482,9 @@ def main(argv: list[str]) -> int:
         return cmd_restore(rest[0], sys.stdin.read())
     if cmd == "missing" and not rest:
         return cmd_missing()
+    if cmd == "hints" and (not rest or (len(rest) == 2 and rest[0] == "--k" and rest[1].isdigit()
+                                         and int(rest[1]) > 0)):
+        return cmd_hints(int(rest[1]) if rest else 6)
     if cmd == "split" and len(rest) == 1:
         return cmd_split(rest[0])
     if cmd == "overlap" and rest:
