@@ -36,12 +36,12 @@ import csv
 import fcntl
 import hashlib
 import json
-import math
 import re
 import subprocess
 import sys
 import time
 import unicodedata
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from tagger.data.devset import ManifestRow, doc_info, read_manifest, sha256_text  # noqa: E402 - the dev-set reader
 from tagger.text.report import CHROME, split_report  # noqa: E402 - the reader the manifest's hashes were made with
 from tagger.text.normalize import normalize_many  # noqa: E402 - the text as the model reads it (simplified script)
+from tagger.features.tfidf import smooth_idf  # noqa: E402 - the idf the word features use
 from tagger.common.atomic import atomic_write  # noqa: E402
 
 
@@ -364,17 +365,11 @@ def cmd_hints(k: int = 6) -> int:
     texts = {doc: (DEV_RAW / f"{doc}.txt").read_text(encoding="utf-8") for doc in docs
              if (DEV_RAW / f"{doc}.txt").exists()}
     words = {doc: report_words(text) for doc, text in texts.items()}
-    df: dict[str, int] = {}
-    for ws in words.values():
-        for w in set(ws):
-            df[w] = df.get(w, 0) + 1
+    df = Counter(w for ws in words.values() for w in set(ws))
     n, hints = len(words), read_hints()
     common = max(2, n // 5)
     for doc, ws in words.items():
-        tf: dict[str, int] = {}
-        for w in ws:
-            tf[w] = tf.get(w, 0) + 1
-        scored = sorted(((c * (math.log((1 + n) / (1 + df[w])) + 1), w) for w, c in tf.items() if df[w] <= common),
+        scored = sorted(((c * float(smooth_idf(df[w], n)), w) for w, c in Counter(ws).items() if df[w] <= common),
                         key=lambda sw: (-sw[0], sw[1]))
         hints[doc] = " ".join(w for _, w in scored[:k])
     with atomic_write(HINTS, "w", encoding="utf-8", newline="") as f:

@@ -852,8 +852,10 @@ class Tagger(ParamsMixin):
             rows = block.transform(self._segmenter().stream([norm]))
             contrib = rows.data * w[rows.indices, j]
             for c in np.argsort(-contrib, kind="stable").tolist():
+                if len(terms) >= k or contrib[c] <= 0:  # enough, or the rest push the label down
+                    break
                 term = block.name(int(rows.indices[c]))
-                if contrib[c] > 0 and len(term.replace(" ", "")) > 1 and not _covered(term, terms, norm):
+                if len(term.replace(" ", "")) > 1 and not _covered(term, terms, norm):
                     terms.append(term)
         return terms[:k]
 
