@@ -381,3 +381,82 @@ def test_reports_are_compared_as_given():
     got = others_max(scores, [1, "1", "1"], np.ones(3, bool))
     np.testing.assert_array_equal(got, [[np.nan], [0.4], [0.2]])
     assert not may_learn([1, "1"], min_reports=1) and may_learn([1, 1, "1"], min_reports=1)
+
+
+STREET_OFFICE = [  # a whole report of a street office's service (written for the test): no power utility in it
+    "街道为独居老人免费安装智能水表",
+    "近日,某街道办事处工作人员和社区志愿者走进辖区内的三个老旧社区,为登记在册的30位独居老人和高龄老人义务安装智能水表和烟感"
+    "报警器,一旦水表读数长时间不变或者烟感报警,社区网格员的手机上就会收到提醒,工作人员会在第一时间上门查看老人的情况。",
+    "在80岁的王奶奶家,志愿者们还为孤寡老人检查了家中线路,更换了老化插座和破损的开关,又仔细检查了灶台边的燃气软管是否老化,"
+    "并手把手教老人如何查看报警器的指示灯,叮嘱老人平时注意用火用电安全,有事随时拨打社区的服务电话。",
+    "据了解,这项服务是街道今年为民办实事的项目之一,下一阶段还将逐步覆盖辖区内的其他社区。老人们纷纷表示感谢,"
+    "说有了这些设备,子女在外地工作也能更放心一些,自己在家里住着心里也踏实了许多。",
+]
+
+
+def test_a_report_naming_no_power_utility_gets_no_label(shipped_like):
+    """Codebook: only the power utility's services count. Dev rounds 15-16: a street office's or a water utility's
+    devices for lone elders, told over a whole report with no power utility in it, were tagged elderly and volunteer
+    (docs/modelling.md, the seventeenth round's pre-registered rule). A report of three or more body paragraphs in
+    which no power-sector word stands gets no label; one such word anywhere in it (a heading too, in either script)
+    keeps the model's labels; a loose paragraph, a shorter report and the switch turned off are not touched."""
+    report = "\n".join(STREET_OFFICE)
+    tagged = shipped_like.tag(report)
+    assert [t.kind for t in tagged] == ["heading", "body", "body", "body"]
+    assert all(t.labels == [] for t in tagged)
+    assert shipped_like.predict_proba(STREET_OFFICE[1:], reports=["r"] * 3).sum() == 0
+    assert "elderly_care" in shipped_like.predict(STREET_OFFICE[2])  # the model's own view of the paragraph alone
+    for named in ("國網供電所黨員服務隊為獨居老人免費安裝智能水表", "供电所党员服务队为独居老人免费安装智能水表"):
+        again = shipped_like.tag("\n".join([named] + STREET_OFFICE[1:]))
+        assert "elderly_care" in again[2].labels, named
+    short = shipped_like.tag("\n".join(STREET_OFFICE[1:3]))  # two body paragraphs: too short to judge
+    assert "elderly_care" in short[1].labels
+    typed = shipped_like.tag("党员志愿服务队为孤寡老人免费检查室内线路。\n队员们为老人更换了老化插座。\n老人们表示感谢。")
+    assert "elderly_care" in typed[0].labels  # three typed lines: too short to judge (the review page's example)
+    shipped_like.set_params(require_power_sector=False)
+    try:
+        assert "elderly_care" in shipped_like.tag(report)[2].labels
+    finally:
+        shipped_like.set_params(require_power_sector=True)
+
+
+def test_the_power_sector_rule_reads_each_report_on_its_own():
+    """Which paragraphs the rule silences: those of a long-enough report without a power-sector word, and no
+    other — a heading's word counts for its report, a heading does not count as a body paragraph, loose
+    paragraphs (report None) are never silenced, and reports do not lend each other words."""
+    from tagger.model.rules import SECTOR_MIN_BODY, SECTOR_MIN_CHARS, outside_power_sector
+
+    long = "社区工作人员为辖区老人上门服务," * 7 + "。"  # 113 characters
+    norms = ["街道为老人安装水表", long, long, long, "供电所为老人检查线路", long, long, long, long, long]
+    reports = ["a", "a", "a", "a", "b", "b", "b", "b", None, "c"]
+    body = [False, True, True, True, False, True, True, True, True, True]
+    assert outside_power_sector(norms, reports, body).tolist() == [True] * 4 + [False] * 6
+    assert SECTOR_MIN_BODY == 3 and SECTOR_MIN_CHARS == 300
+    assert not outside_power_sector(norms[:3], reports[:3], body[:3]).any()  # two body paragraphs
+    assert not outside_power_sector(["甲。"] * 5, ["a"] * 5, [True] * 5).any()  # five body paragraphs, 10 characters
+    assert not outside_power_sector(norms, [None] * len(norms), body).any()
+    with pytest.raises(ValueError, match="10 paragraphs, 9 report ids"):
+        outside_power_sector(norms, reports[:-1], body)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["r1", "r2", None]),
+                          st.sampled_from(["街道为老人安装。" * 8, "供电所检查线路。", "志愿者走访。" * 12, "国网为企业接电。" * 5,
+                                           "", "老人表示感谢。"]),
+                          st.booleans()), max_size=14))
+def test_the_power_sector_rule_silences_whole_reports_only(rows):
+    """Property: a report is silenced as a whole or not at all, exactly when it holds enough body paragraphs and
+    characters and no paragraph of it names the power sector."""
+    from tagger.model.rules import SECTOR_MIN_BODY, SECTOR_MIN_CHARS, names_power_sector, outside_power_sector
+
+    reports = [r for r, _, _ in rows]
+    norms = [n for _, n, _ in rows]
+    body = [b for _, _, b in rows]
+    got = outside_power_sector(norms, reports, body)
+    for report in {r for r in reports if r is not None}:
+        mine = [i for i, r in enumerate(reports) if r == report]
+        expect = (sum(body[i] for i in mine) >= SECTOR_MIN_BODY
+                  and sum(len(norms[i]) for i in mine if body[i]) >= SECTOR_MIN_CHARS
+                  and not any(names_power_sector(norms[i]) for i in mine))
+        assert all(got[i] == expect for i in mine)
+    assert not any(got[i] for i, r in enumerate(reports) if r is None)

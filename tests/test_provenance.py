@@ -24,8 +24,8 @@ TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改
 Y = [[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 2
 
 
-SCORING = {"suppress_headings": True, "suppress_plans": True, "report_context": True, "encoder": None,
-           "encoder_weight": 0.25}
+SCORING = {"suppress_headings": True, "suppress_plans": True, "report_context": True, "require_power_sector": True,
+           "encoder": None, "encoder_weight": 0.25}
 """What the shared test model's record says of the hyperparameters that scoring reads (every one of them)."""
 
 
@@ -158,9 +158,10 @@ def test_the_record_holds_every_hyperparameter_that_scoring_reads(cli_model, roo
     model = load_model(cli_model)
     heading = ["党员志愿者走进敬老院慰问孤寡老人"]  # a heading: no final punctuation
     before = provenance(model)
-    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "report_context", "encoder",
-                                      "encoder_weight"}
-    for name, value in (("suppress_headings", False), ("report_context", False), ("suppress_plans", False)):
+    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "report_context", "require_power_sector",
+                                      "encoder", "encoder_weight"}
+    for name, value in (("suppress_headings", False), ("report_context", False), ("suppress_plans", False),
+                        ("require_power_sector", False)):
         changed = provenance(load_model(cli_model).set_params(**{name: value}))
         assert changed["scoring"][name] is value and changed != before, name
     assert model.predict_proba(heading).max() == 0.0  # suppress_headings acts when scoring ...

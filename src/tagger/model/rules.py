@@ -1,6 +1,8 @@
 """The codebook's rules that no model overrides: an empty paragraph, a heading (a short line without
 sentence-final punctuation), a photo caption (``…摄``, ``图为…``, ``…合影留念``), and a paragraph that opens as a plan ("下一步,该公司将……": the codebook's
-"plans, targets, promises → none") carry no label."""
+"plans, targets, promises → none") carry no label; nor does any paragraph of a report of three or more body
+paragraphs and 300 characters in which no word of the power sector stands (codebook: only the power utility's
+services count)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import numpy as np
 
 from ..text.report import line_kind
 
-__all__ = ["no_label_mask", "opens_as_plan"]
+__all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
+           "names_power_sector", "outside_power_sector"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -63,3 +66,60 @@ def no_label_mask(norms: Sequence[str], headings: bool = True, plans: bool = Tru
     """
     return np.fromiter((not n or (headings and line_kind(n) != "body") or (plans and opens_as_plan(n))
                         for n in norms), dtype=bool, count=len(norms))
+
+
+POWER_SECTOR = re.compile("供电|电力|电网|电业|国网|南网|电工|电管家|电气|输变电|送变电")
+"""Words that name the power sector — a utility (供电所, 电业局, 国网, 南方电网, 内蒙古电力 …), its grid or its staff
+(电工, 电管家) — in normalised (simplified) text. A service story of a power utility names one; the stories of
+elder care or compound works by a water or gas utility, a street office or a property company, which the codebook
+gives no label, often name none (dev rounds 15 and 16, docs/modelling.md)."""
+
+SECTOR_MIN_BODY = 3
+SECTOR_MIN_CHARS = 300
+"""The body paragraphs, and characters of body text, a report needs before :func:`outside_power_sector` judges it: a
+news story that long names its actors (a twentieth of the dev set's reports are shorter), while a table's row or a
+few typed lines trying the tool ("党员志愿服务队为孤寡老人免费检查室内线路。") may well leave the utility unnamed."""
+
+
+def names_power_sector(norm: str) -> bool:
+    """Whether a word of the power sector (:data:`POWER_SECTOR`) stands in the normalised text.
+
+    Example:
+        >>> names_power_sector("供电所党员服务队为独居老人检查线路。"), names_power_sector("街道为独居老人安装智能水表。")
+        (True, False)
+    """
+    return POWER_SECTOR.search(norm) is not None
+
+
+def outside_power_sector(norms: Sequence[str], reports: Sequence[str | None], body: Sequence[bool]) -> np.ndarray:
+    """Which paragraphs belong to a report of :data:`SECTOR_MIN_BODY` or more body paragraphs (``body``) holding
+    :data:`SECTOR_MIN_CHARS` or more characters, in none of whose paragraphs (headings included) a power-sector word
+    stands: such a report tells no service of a power utility (codebook). A loose paragraph (report ``None``) is
+    never one.
+
+    Example:
+        >>> story = ["街道工作人员为辖区独居老人免费安装智能水表," * 15 + "。", "工作人员上门为老人安装。", "老人们表示感谢。"]
+        >>> outside_power_sector(story, ["a"] * 3, [True] * 3).tolist()
+        [True, True, True]
+        >>> outside_power_sector(story + ["供电所也派人检查了线路。"], ["a"] * 4, [True] * 4).tolist()
+        [False, False, False, False]
+        >>> outside_power_sector(story, ["a", "a", None], [True] * 3).tolist()  # two body paragraphs: too short
+        [False, False, False]
+        >>> outside_power_sector(story[1:] + story[1:], ["a"] * 4, [True] * 4).tolist()  # 46 characters: too short
+        [False, False, False, False]
+    """
+    if not len(norms) == len(reports) == len(body):
+        raise ValueError(f"{len(norms)} paragraphs, {len(reports)} report ids and {len(body)} body flags")
+    n_body: dict[str, int] = {}
+    n_chars: dict[str, int] = {}
+    named: set[str] = set()
+    for norm, report, is_body in zip(norms, reports, body):
+        if report is None:
+            continue
+        n_body[report] = n_body.get(report, 0) + bool(is_body)
+        n_chars[report] = n_chars.get(report, 0) + (len(norm) if is_body else 0)
+        if report not in named and names_power_sector(norm):
+            named.add(report)
+    outside = {r for r, n in n_body.items()
+               if n >= SECTOR_MIN_BODY and n_chars[r] >= SECTOR_MIN_CHARS and r not in named}
+    return np.fromiter((r is not None and r in outside for r in reports), dtype=bool, count=len(reports))

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
-from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS
+from ..text.report import HEADING_MAX_LEN, NO_LABEL_KINDS, line_kind
 from ..text.segment import Segmenter
 from ..features.encoder import ENCODER, SentenceEncoder, compose, principal_directions
 from ..features.roles import role_terms
@@ -30,7 +30,7 @@ from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
-from .rules import no_label_mask, opens_as_plan
+from .rules import no_label_mask, opens_as_plan, outside_power_sector
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
@@ -47,7 +47,7 @@ def _check_k(k: object) -> None:
 
 
 FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "use_roles", "tune_thresholds", "suppress_headings", "suppress_plans",
-               "report_context")
+               "report_context", "require_power_sector")
 """The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
 parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
 is no flag."""
@@ -106,12 +106,13 @@ def _check_whole(name: str, value: object, least: int, why: str = "") -> None:
         raise ValueError(f"{name} must be a whole number >= {least}{why}, got {value!r:.80}")
 
 
-SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "encoder", "encoder_weight")
+SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "require_power_sector", "encoder",
+                  "encoder_weight")
 """Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
 scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
 as set now. :data:`SCORING_ONLY_PARAMS` are those of them ``fit`` does not read."""
 
-SCORING_ONLY_PARAMS = ("suppress_plans",)
+SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector")
 """The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
@@ -205,6 +206,10 @@ class Tagger(ParamsMixin):
             the strongest other paragraph of a report moves each paragraph's score, and apply it when
             paragraphs are scored with their report ids (``tag``, ``reports=``); see
             :mod:`tagger.model.context`.
+        require_power_sector: when paragraphs are scored with their report ids, a report of three or more body
+            paragraphs and 300 characters in which no word of the power sector stands (供电, 电力, 电网 …, its
+            headings included) gets no label (codebook: only the power utility's services count;
+            :func:`~tagger.model.rules.outside_power_sector`); applied when scoring, like ``suppress_plans``.
         random_state: seed of every random choice (training is deterministic).
 
     Example:
@@ -226,7 +231,7 @@ class Tagger(ParamsMixin):
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_repeats: int = 3,
                  threshold_on: str = "composites",
                  default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
-                 report_context: bool = True,
+                 report_context: bool = True, require_power_sector: bool = True,
                  random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
@@ -255,6 +260,7 @@ class Tagger(ParamsMixin):
         self.suppress_headings = suppress_headings
         self.suppress_plans = suppress_plans
         self.report_context = report_context
+        self.require_power_sector = require_power_sector
         self.random_state = random_state
 
     labels: tuple[str, ...] = LABELS
@@ -663,8 +669,9 @@ class Tagger(ParamsMixin):
                           reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
-        codebook rules applied: empty paragraphs, headings, photo captions and (``suppress_plans``) paragraphs that open
-        as a plan score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
+        codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
+        as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
+        paragraphs (300 characters or more) that names no power utility score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
         line's place: a report's last line is not one), else a short line without final punctuation."""
         self._check_fitted()
         self.check_scoring_params()  # set after fit or a load: "False" was read as true
@@ -695,6 +702,10 @@ class Tagger(ParamsMixin):
             out = apply_context(out, reports, ~mask & placed, self.context_weights_, self.context_centres_)
         if self.suppress_plans:
             out[[opens_as_plan(n) for n in norms]] = 0.0
+        if reports is not None and self.require_power_sector:
+            body = [bool(n) and (k == "body" if kinds is not None else line_kind(n) == "body")
+                    for n, k in zip(norms, kinds if kinds is not None else norms)]
+            out[outside_power_sector(norms, reports, body)] = 0.0
         return out
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
