@@ -352,9 +352,24 @@ def test_a_record_of_an_earlier_tagger_has_the_digest_of_the_same_model_now(cli_
     from tagger.model.persistence import settings_digest
 
     now = provenance(load_model(cli_model))
-    earlier = {**now, "scoring": {"suppress_plans": now["scoring"]["suppress_plans"]}}
+    earlier = {**now, "scoring": {"suppress_plans": now["scoring"]["suppress_plans"],
+                                  "require_power_sector": True}}
     assert settings_digest(earlier) == settings_digest(now)
     assert settings_digest({**now, "scoring": {**now["scoring"], "suppress_plans": False}}) != settings_digest(now)
+
+
+def test_a_record_from_before_the_power_sector_rule_is_read_as_tagged_without_it(cli_model):
+    """Review of the power-sector rule: a file tagged before the rule existed has no require_power_sector in its
+    record, and the comparison filled it with today's default (True) — the same digest, no difference named, though
+    the rule now takes labels its file kept. Such a record reads as tagged without the rule."""
+    from tagger.model.persistence import record_differences, settings_digest
+
+    now = provenance(load_model(cli_model))
+    before_rule = {**now, "scoring": {k: v for k, v in now["scoring"].items() if k != "require_power_sector"}}
+    assert settings_digest(before_rule) != settings_digest(now)
+    assert record_differences(before_rule, now) == ["scoring require_power_sector True, not False"]
+    without = provenance(load_model(cli_model).set_params(require_power_sector=False))
+    assert settings_digest(before_rule) == settings_digest(without) and record_differences(before_rule, without) == []
 
 
 # ----------------------------------------------------------------------------- the record follows the labels

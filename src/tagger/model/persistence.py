@@ -858,7 +858,8 @@ def provenance(model: Tagger) -> dict:
     loaded), ``data_hash`` (of the training data, as ``train.py`` records it; ``None`` when unknown),
     ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
     ``scoring`` (every hyperparameter that scoring reads, :data:`~tagger.model.tagger.SCORING_PARAMS`, as set
-    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``encoder``, ``encoder_weight``),
+    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``require_power_sector``, ``encoder``,
+    ``encoder_weight``),
     ``user_words`` (the user dictionary the segmenter uses now: ``count`` words, their :func:`words_sha256`, and
     ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
     afterwards, ``set_params(user_words=...)``, they change the scores and labels; ``None`` when unknown: a model
@@ -957,20 +958,34 @@ def _set_words(record: dict) -> dict | None:
     return {key: words.get(key) for key in ("count", "sha256")}
 
 
+SCORING_UNLISTED = {"require_power_sector": False}
+"""Scoring settings that a record of an earlier tagger does not list, and the value it scored with: the power-sector
+rule did not exist, so a file tagged then was tagged without it (the default now is ``True``). A setting not named
+here that a record lacks was at its default (:func:`~tagger.model.tagger.param_defaults`)."""
+
+
+def _recorded_scoring(scoring: dict) -> dict:
+    """A record's ``scoring`` with the settings it does not list filled in as the tagger that wrote it scored."""
+    return {**{k: v for k, v in SCORING_UNLISTED.items() if k not in scoring}, **scoring}
+
+
 def settings_digest(record: dict) -> str:
     """A short digest (8 hex digits) of what decides the labels besides the model file in a :func:`provenance`
     record: its ``thresholds`` and ``scoring`` hyperparameters, and its ``user_words`` when they were set after
     training. Two records of one ``.npz`` whose manifest thresholds were edited, whose ``suppress_plans`` was set
     otherwise, or scored with another user dictionary, have different digests; a scoring setting at its default,
     and the user words the model was trained with, are left out (a record of an earlier tagger lists fewer of
-    them); ``?`` when the record holds neither thresholds nor scoring (a file's record, read back, may lack them).
+    them; one it does not list that came later is read as that tagger scored, :data:`SCORING_UNLISTED`); ``?`` when
+    the record holds neither thresholds nor scoring (a file's record, read back, may lack them).
 
     Example:
         >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
         >>> settings_digest(a), settings_digest({**a, "thresholds": {"elderly_care": 0.999}})
-        ('e45c15df', '0756bb69')
+        ('ecf0c3ba', '52c42bf5')
         >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "report_context": True}})
         True
+        >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "require_power_sector": True}})
+        False
     """
     settings = {key: record[key] for key in ("thresholds", "scoring") if isinstance(record.get(key), dict)}
     if not settings:
@@ -982,7 +997,8 @@ def settings_digest(record: dict) -> str:
         from .tagger import param_defaults
 
         defaults = param_defaults()
-        settings["scoring"] = {k: v for k, v in settings["scoring"].items() if k not in defaults or v != defaults[k]}
+        scoring = _recorded_scoring(settings["scoring"])
+        settings["scoring"] = {k: v for k, v in scoring.items() if k not in defaults or v != defaults[k]}
     words = _set_words(record)
     if words is not None:  # only when set after training: a record of the model's own words keeps its digest
         settings["user_words"] = words
@@ -1001,12 +1017,12 @@ def describe_provenance(record: dict) -> str:
         ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
         ...                      "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True},
         ...                      "tagger_version": "0.2.0"})
-        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring e45c15df, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring ecf0c3ba, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
         'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "scoring": {}, "tagger_version": "0.2.0",
         ...                      "user_words": {"count": 2, "sha256": "87e3ce7f18c0a1", "trained": False}})
-        'a model never saved (thresholds+scoring acf47251, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
+        'a model never saved (thresholds+scoring cf2d3b59, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
     """
     def short(key: str) -> str:
         value = record.get(key)
@@ -1067,6 +1083,7 @@ def record_differences(recorded: dict, other: dict) -> list[str]:
     mine, theirs = recorded.get("scoring"), other.get("scoring")
     if isinstance(mine, dict) and isinstance(theirs, dict):
         defaults = param_defaults()
+        mine, theirs = _recorded_scoring(mine), _recorded_scoring(theirs)
         for name in sorted(set(mine) | set(theirs), key=str):
             a, b = mine.get(name, defaults.get(name)), theirs.get(name, defaults.get(name))
             if a != b:
