@@ -180,3 +180,14 @@ def test_card_names_the_imported_reports_grouped_folds(report):
             f"{IMPORTED_FOLDS}-fold** (secondary") in card
     with_parts["lodo"]["parts"]["imported"] = {**imported, "reports": 3, "folds": 3}
     assert "**Seed and imported reports, leave one report out** (secondary" in model_card(_manifest(report), with_parts)
+
+
+def test_card_names_the_codebook_rules_the_model_applies(report):
+    """Review of the power-sector rule: the card did not say that a report naming no power utility gets no label;
+    it names each rule the model file has on, and only those."""
+    hp = report["context"]["hyperparameters"]
+    card = model_card(_manifest(report, hyperparameters={**hp, "require_power_sector": True}), report)
+    assert "report of three or more body paragraphs that names no power utility" in card
+    assert "headings and photo captions" in card and "open as a plan" in card
+    off = model_card(_manifest(report, hyperparameters={**hp, "require_power_sector": False}), report)
+    assert "names no power utility" not in off and "headings and photo captions" in off

@@ -220,6 +220,7 @@ def model_card(manifest: Mapping, report: Mapping | None = None, model_file: str
               f"{hp.get('class_weight', '?')}); per-label thresholds tuned on held-out folds.",
               "- Thresholds: " + ", ".join(f"`{lab}` {thresholds[lab]:.2f}" for lab in LABELS if lab in thresholds),
               context_line(hp, manifest.get("report_context_weights")),
+              rules_line(hp),
               f"- File format {manifest.get('format_version', '?')}: arrays (`.npz`, no code runs on load) and a JSON "
               f"manifest with versions, labels, thresholds, hyperparameters and the data hash "
               f"`{str(manifest.get('data_hash', '?'))[:16]}…`.",
@@ -315,6 +316,24 @@ def context_line(hp: Mapping, weights: Mapping | None) -> str:
     listed = ", ".join(f"`{lab}` {weights[lab]:+.3f}" for lab in LABELS if lab in weights)
     return ("- Report context: a paragraph scored with its report moves by the strongest other paragraph's "
             f"log-odds for the same label, weights {listed}; the thresholds are the first stage's.")
+
+
+def rules_line(hp: Mapping) -> str:
+    """The card's line on the codebook rules applied when scoring (a setting the manifest lacks reads as on, as a
+    model file without it loads).
+
+    Example:
+        >>> rules_line({"suppress_headings": True, "suppress_plans": False, "require_power_sector": True})
+        '- No label, whatever the scores: headings and photo captions; with their report, every paragraph of a report of three or more body paragraphs that names no power utility.'
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False})
+        '- No label, whatever the scores: empty paragraphs only.'
+    """
+    rules = [text for key, text in (
+        ("suppress_headings", "headings and photo captions"),
+        ("suppress_plans", "paragraphs that open as a plan (下一步, 明年…计划)"),
+        ("require_power_sector", "with their report, every paragraph of a report of three or more body paragraphs "
+                                 "that names no power utility")) if hp.get(key, True)]
+    return f"- No label, whatever the scores: {'; '.join(rules) if rules else 'empty paragraphs only'}."
 
 
 def card_text(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> str:
