@@ -671,8 +671,9 @@ class Tagger(ParamsMixin):
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
         as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
-        paragraphs (300 characters or more) that names no power utility score 0. A heading is what the reader called one when ``kinds`` is given (it knows the
-        line's place: a report's last line is not one), else a short line without final punctuation."""
+        paragraphs (300 characters or more) that names no power utility score 0. A heading is what the reader
+        called one when ``kinds`` is given (it knows the line's place: a report's last line is not one), else a
+        short line without final punctuation."""
         self._check_fitted()
         self.check_scoring_params()  # set after fit or a load: "False" was read as true
         norms = list(norms)
@@ -703,8 +704,8 @@ class Tagger(ParamsMixin):
         if self.suppress_plans:
             out[[opens_as_plan(n) for n in norms]] = 0.0
         if reports is not None and self.require_power_sector:
-            body = [bool(n) and (k == "body" if kinds is not None else line_kind(n) == "body")
-                    for n, k in zip(norms, kinds if kinds is not None else norms)]
+            read = kinds if kinds is not None else [line_kind(n) for n in norms]  # the reader's kinds, else shape
+            body = [bool(n) and kind == "body" for n, kind in zip(norms, read)]
             out[outside_power_sector(norms, reports, body)] = 0.0
         return out
 
