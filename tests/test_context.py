@@ -1,5 +1,7 @@
 """The report-context stage: the strongest other paragraph of a report moves a paragraph's score."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -420,6 +422,51 @@ def test_a_report_naming_no_power_utility_gets_no_label(shipped_like):
         shipped_like.set_params(require_power_sector=True)
 
 
+def test_the_power_sector_rule_says_which_reports_it_takes_labels_from(shipped_like, shipped_model_file, tmp_path,
+                                                                        caplog, capsys):
+    """A silenced report's paragraphs look like a report without a service: a user whose utility is named only where
+    the model does not read (a byline, a table's other column) could not tell the two apart. The rule says which
+    report it took labels from and how many, once per run (then at DEBUG), and says nothing of a report it did not
+    change (one with no label to take, one that names its utility)."""
+    import logging
+
+    from tagger.apps.cli import main
+    from tagger.common.files import warnings_once
+
+    report = "\n".join(STREET_OFFICE)
+    with warnings_once(), caplog.at_level(logging.DEBUG, logger="tagger"):
+        shipped_like.tag(report, doc="street.txt")
+        shipped_like.tag("\n".join(["供电所党员服务队为独居老人免费安装智能水表"] + STREET_OFFICE[1:]), doc="named.txt")
+        shipped_like.tag("\n".join(["今天天气很好,大家一起去公园散步,看看湖边的花。" * 6] * 3), doc="plain.txt")
+        shipped_like.tag(report, doc="again.txt")
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "names no power utility" in r.getMessage()]
+    assert [level for level, _ in said] == [logging.INFO, logging.DEBUG], said
+    assert said[0][1].startswith("street.txt: names no power utility") and "require_power_sector=False" in said[0][1]
+    shipped_like.set_params(require_power_sector=False)
+    try:
+        would = sum(len(t.labels) for t in shipped_like.tag(report))
+    finally:
+        shipped_like.set_params(require_power_sector=True)
+    assert would and f"its {would} label(s) taken off" in said[0][1]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "street.txt").write_text(report, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["tag", str(folder), "--model", str(shipped_model_file), "--format", "jsonl"]) == 0
+    err = capsys.readouterr().err
+    assert "street: names no power utility" in err, err  # the report as the output names it
+    # the way the note names for tagger tag: the model saved with the rule off keeps the labels, and says nothing
+    from tagger.model.persistence import load_model
+
+    kept = load_model(shipped_model_file)
+    kept.set_params(require_power_sector=False)
+    kept.save(tmp_path / "kept.npz", data_hash="test: the rule off")
+    assert main(["tag", str(folder), "--model", str(tmp_path / "kept.npz"), "--format", "jsonl"]) == 0
+    out, err = capsys.readouterr()
+    labels = [row["labels"] for row in map(json.loads, out.splitlines())]
+    assert "names no power utility" not in err and any("elderly_care" in got for got in labels), labels
+
+
 def test_the_power_sector_rule_reads_each_report_on_its_own():
     """Which paragraphs the rule silences: those of a long-enough report without a power-sector word, and no
     other — a heading's word counts for its report, a heading does not count as a body paragraph, loose
@@ -444,6 +491,8 @@ def test_the_power_sector_rule_reads_each_report_on_its_own():
     for named in ("华能某发电公司的驻村书记为老人送去棉被。", "电厂志愿者走访孤寡老人。", "抄表员上门为老人检查电表。"):
         assert names_power_sector(named), named
     assert not names_power_sector("街道为独居老人安装智能水表和燃气报警器。")
+    # dev round 19: a street office fitted a smart breaker to an elder's meter; a household's meter is not the sector
+    assert not names_power_sector("街道工作人员为81岁的独居老人在电表上安装智能断路器。")
 
 
 @settings(max_examples=150, deadline=None)

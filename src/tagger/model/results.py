@@ -40,7 +40,8 @@ def tag_paragraphs(model: Tagger, paragraphs: Sequence[Paragraph], evidence: boo
     if not paragraphs:
         return []
     scores = model.scores_from_norms([p.norm for p in paragraphs], [p.kind for p in paragraphs],
-                                     [p.doc for p in paragraphs] if reports is None else list(reports))
+                                     [p.doc for p in paragraphs] if reports is None else list(reports),
+                                     names=[p.doc for p in paragraphs])
     results = []
     for p, row, labels in zip(paragraphs, scores, model.decide(scores)):
         results.append(TagResult(

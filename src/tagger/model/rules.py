@@ -68,12 +68,13 @@ def no_label_mask(norms: Sequence[str], headings: bool = True, plans: bool = Tru
                         for n in norms), dtype=bool, count=len(norms))
 
 
-POWER_SECTOR = re.compile("供电|电力|电网|电业|国网|南网|电工|电管家|电气|输变电|送变电|发电|电厂|电表|抄表")
+POWER_SECTOR = re.compile("供电|电力|电网|电业|国网|南网|电工|电管家|电气|输变电|送变电|发电|电厂|抄表")
 """Words that name the power sector — a utility (供电所, 电业局, 国网, 南方电网, 内蒙古电力 …), a generation company
-(华能…发电, 电厂), its grid, meters or staff (电表, 抄表, 电工, 电管家) — in normalised (simplified) text. A service
+(华能…发电, 电厂), its grid, meter readers or staff (抄表, 电工, 电管家) — in normalised (simplified) text. A service
 story of a power utility names one; the stories of elder care or compound works by a water or gas utility, a street
 office or a property company, which the codebook gives no label, often name none (dev rounds 15 and 16,
-docs/modelling.md)."""
+docs/modelling.md). A household's meter (电表) is not the sector: a street office fitting a smart breaker to an
+elder's meter names one (dev round 19)."""
 
 SECTOR_MIN_BODY = 3
 SECTOR_MIN_CHARS = 300

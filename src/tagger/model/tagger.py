@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..common.files import note_once
 from ..errors import not_fitted
 from ..labels import LABELS
 from ..text.normalize import normalize_many
@@ -666,14 +667,16 @@ class Tagger(ParamsMixin):
         return [self.coef_[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
     def scores_from_norms(self, norms: Sequence[str], kinds: Sequence[str] | None = None,
-                          reports: Sequence[str | None] | None = None) -> np.ndarray:
+                          reports: Sequence[str | None] | None = None,
+                          names: Sequence[str] | None = None) -> np.ndarray:
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
         as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
         paragraphs (300 characters or more) that names no power utility score 0. A heading is what the reader
         called one when ``kinds`` is given (it knows the line's place: a report's last line is not one), else a
-        short line without final punctuation."""
+        short line without final punctuation. ``names``: each paragraph's report as a person knows it, for the note
+        the power-sector rule says (default: its report id)."""
         self._check_fitted()
         self.check_scoring_params()  # set after fit or a load: "False" was read as true
         norms = list(norms)
@@ -706,8 +709,25 @@ class Tagger(ParamsMixin):
         if reports is not None and self.require_power_sector:
             read = kinds if kinds is not None else [line_kind(n) for n in norms]  # the reader's kinds, else shape
             body = [bool(n) and kind == "body" for n, kind in zip(norms, read)]
-            out[outside_power_sector(norms, reports, body)] = 0.0
+            outside = outside_power_sector(norms, reports, body)
+            self._note_outside_power_sector(out, outside, reports if names is None else names)
+            out[outside] = 0.0
         return out
+
+    def _note_outside_power_sector(self, scores: np.ndarray, outside: np.ndarray, names: Sequence[object]) -> None:
+        """Say which reports the power-sector rule takes labels from (a report it silences that would have had a
+        label), once per run and then at DEBUG (:func:`~tagger.common.files.note_once`): a user whose reports name
+        their utility only outside the text the model reads (a byline, a table's other column) must be able to
+        tell such a report from one without a service."""
+        decided = scores >= self.thresholds_
+        taken: dict[object, int] = {}
+        for row in np.flatnonzero(outside & decided.any(axis=1)):
+            taken[names[row]] = taken.get(names[row], 0) + int(decided[row].sum())
+        for report, n in taken.items():
+            note_once(log, "no power utility", "%s: names no power utility (no 供电, 电力, 电网, 国网, 南网 … in its "
+                      "paragraphs or headings): its %d label(s) taken off, as the codebook counts only a power "
+                      "utility's services (to keep them: Tagger(require_power_sector=False), saved as a model for "
+                      "tagger tag --model)", report, n)
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string. Each string is one
