@@ -191,3 +191,6 @@ def test_card_names_the_codebook_rules_the_model_applies(report):
     assert "headings and photo captions" in card and "open as a plan" in card
     off = model_card(_manifest(report, hyperparameters={**hp, "require_power_sector": False}), report)
     assert "names no power utility" not in off and "headings and photo captions" in off
+    assert "a village paragraph of a report that names no compound" in card  # a manifest without it: on, as loaded
+    village_off = model_card(_manifest(report, hyperparameters={**hp, "villages_not_compounds": False}), report)
+    assert "village paragraph" not in village_off and "names no power utility" in village_off

@@ -104,8 +104,13 @@ def test_the_model_learns_context_from_reports_and_tag_uses_it(shipped_like, roo
     got = np.array([[t.scores[lab] for lab in seed_model.labels] for t in tagged])
     np.testing.assert_allclose(got[body], with_context[body].round(4), atol=1e-4)
     assert not np.allclose(with_context[body], alone[body])
-    # each paragraph its own report: the first stage alone
-    np.testing.assert_array_equal(seed_model.predict_proba(texts, [str(i) for i in range(len(texts))]), alone)
+    # each paragraph its own report: the first stage alone (the village rule reads a one-paragraph report too: a
+    # loose paragraph's report is unknown, a one-paragraph report is known whole)
+    seed_model.set_params(villages_not_compounds=False)
+    try:
+        np.testing.assert_array_equal(seed_model.predict_proba(texts, [str(i) for i in range(len(texts))]), alone)
+    finally:
+        seed_model.set_params(villages_not_compounds=True)
     assert seed_model.predict(texts[body[0]]) == seed_model.decide(alone[body[0]][None])[0]
 
 
@@ -516,3 +521,55 @@ def test_the_power_sector_rule_silences_whole_reports_only(rows):
                   and not any(names_power_sector(norms[i]) for i in mine))
         assert all(got[i] == expect for i in mine)
     assert not any(got[i] for i, r in enumerate(reports) if r is None)
+
+
+RURAL = [  # a village's grid works told over a report (written for the test): no compound in it
+    "某县供电公司完成新一轮农网改造",
+    "近日,某县供电公司完成了桃源村的农网改造升级工程,新建10千伏线路2千米,新增变压器3台,为全村300多户村民更换了老化的"
+    "进户线和电表,实现一户一表,彻底解决了村里低电压的问题。",
+    "改造完成后,村民们家里的电压稳定了,再也不用担心用电高峰时跳闸,家家户户用上了放心电。",
+]
+
+
+def test_a_village_paragraph_gets_no_retrofit_label(shipped_like):
+    """Codebook rule 4: villages are not compounds, village homes never compound homes. Dev set: rural grid works
+    (农网改造's 一户一表, a village's new lines) were tagged retrofit. With its report, a paragraph naming a village and
+    no place of homes, in a report naming no compound, gets no retrofit; its other labels, a loose paragraph, an urban
+    village's report and the switch turned off are not touched (pre-registered before dev round 20,
+    docs/modelling.md)."""
+    from tagger.labels import LABELS
+
+    j = LABELS.index("old_neighbourhood_retrofit")
+    alone = shipped_like.predict_proba(RURAL[1])[j]
+    assert alone >= shipped_like.thresholds_[j]  # the model's own view of the paragraph alone: retrofit
+    tagged = shipped_like.tag("\n".join(RURAL))
+    assert all("old_neighbourhood_retrofit" not in t.labels for t in tagged)
+    assert shipped_like.predict_proba(RURAL, reports=["r"] * 3)[1:, j].max() == 0.0
+    urban = shipped_like.tag("\n".join(["某区城中村改造用电工程完工"] + RURAL[1:]))  # an urban village: a compound
+    assert "old_neighbourhood_retrofit" in urban[1].labels
+    shipped_like.set_params(villages_not_compounds=False)
+    try:
+        assert "old_neighbourhood_retrofit" in shipped_like.tag("\n".join(RURAL))[1].labels
+    finally:
+        shipped_like.set_params(villages_not_compounds=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["r1", "r2", None]),
+                          st.sampled_from(["村民用上了放心电。", "农网改造后全村换了新表。", "小区居民告别了合用电表。",
+                                           "村里的胡同亮了。", "城中村改造启动", "", "老人表示感谢。", "社区村民委员会"])),
+                max_size=12))
+def test_the_village_rule_reads_paragraph_and_report(rows):
+    """Property: a paragraph is a village one exactly when it has a report, names a village and no place of homes,
+    and no paragraph of its report names a compound."""
+    from tagger.model.rules import COMPOUND_REPORT, HOMES, VILLAGE, village_only
+
+    reports = [r for r, _ in rows]
+    norms = [n for _, n in rows]
+    got = village_only(norms, reports)
+    for i, (report, norm) in enumerate(rows):
+        compound = any(COMPOUND_REPORT.search(n) for r, n in rows if r == report)
+        expect = report is not None and bool(VILLAGE.search(norm)) and not HOMES.search(norm) and not compound
+        assert got[i] == expect, (rows, i)
+    with pytest.raises(ValueError, match="2 paragraphs and 1 report ids"):
+        village_only(["村民用电。", "村里亮了。"], ["r1"])

@@ -323,17 +323,25 @@ def rules_line(hp: Mapping) -> str:
     model file without it loads).
 
     Example:
-        >>> rules_line({"suppress_headings": True, "suppress_plans": False, "require_power_sector": True})
+        >>> rules_line({"suppress_headings": True, "suppress_plans": False, "require_power_sector": True,
+        ...             "villages_not_compounds": False})
         '- No label, whatever the scores: headings and photo captions; with their report, every paragraph of a report of three or more body paragraphs that names no power utility.'
-        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False})
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False,
+        ...             "villages_not_compounds": False})
         '- No label, whatever the scores: empty paragraphs only.'
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False})[-90:]
+        'o `old_neighbourhood_retrofit` for a village paragraph of a report that names no compound.'
     """
     rules = [text for key, text in (
         ("suppress_headings", "headings and photo captions"),
         ("suppress_plans", "paragraphs that open as a plan (下一步, 明年…计划)"),
         ("require_power_sector", "with their report, every paragraph of a report of three or more body paragraphs "
                                  "that names no power utility")) if hp.get(key, True)]
-    return f"- No label, whatever the scores: {'; '.join(rules) if rules else 'empty paragraphs only'}."
+    line = f"- No label, whatever the scores: {'; '.join(rules) if rules else 'empty paragraphs only'}."
+    if hp.get("villages_not_compounds", True):
+        line += (" With their report, no `old_neighbourhood_retrofit` for a village paragraph of a report that names "
+                 "no compound.")
+    return line
 
 
 def card_text(model_file: str | Path, manifest: Mapping, report_json: str | Path | None) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
-           "names_power_sector", "outside_power_sector"]
+           "names_power_sector", "outside_power_sector", "village_only"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -125,3 +125,37 @@ def outside_power_sector(norms: Sequence[str], reports: Sequence[str | None], bo
     outside = {r for r, n in n_body.items()
                if n >= SECTOR_MIN_BODY and n_chars[r] >= SECTOR_MIN_CHARS and r not in named}
     return np.fromiter((r is not None and r in outside for r in reports), dtype=bool, count=len(reports))
+
+
+VILLAGE = re.compile("村民|行政村|自然村|农网|新农村|农村电网|农户|村里|全村")
+"""Words that place a paragraph in a village or its grid (normalised text): codebook rule 4 — villages are not
+compounds, and village homes are never compound homes."""
+
+HOMES = re.compile("小区|社区|城中村|家属|楼道|楼栋|单元|院落|大杂院|胡同|城区")
+"""Places of homes that a compound's story names beside a village word (an urban village, a community, a staff
+compound, a stairwell, a lane): a paragraph naming one is left to the model."""
+
+COMPOUND_REPORT = re.compile("城中村|小区|家属院|家属楼|大杂院|胡同|楼道")
+"""Compounds that, named anywhere in a report, leave its village words to the model: an urban village's story says
+村里 and 村民 in its later paragraphs (dev set)."""
+
+
+def village_only(norms: Sequence[str], reports: Sequence[str | None]) -> np.ndarray:
+    """Which paragraphs name a village (:data:`VILLAGE`) and no place of homes (:data:`HOMES`), in a report that
+    names no compound (:data:`COMPOUND_REPORT`, headings included): rural grid works, a village's meters, a village
+    elder's rewired home — never an old compound's upgrade (codebook rule 4). A loose paragraph (report ``None``)
+    is never one: its report cannot be read.
+
+    Example:
+        >>> village_only(["农网改造后,村民家家换上了新电表。", "小区居民告别了合用电表。"], ["a", "b"]).tolist()
+        [True, False]
+        >>> village_only(["城中村改造启动", "村里新装了一台变压器,村民用电更稳了。"], ["a", "a"]).tolist()
+        [False, False]
+        >>> village_only(["农网改造后,村民家家换上了新电表。"], [None]).tolist()
+        [False]
+    """
+    if len(norms) != len(reports):
+        raise ValueError(f"{len(norms)} paragraphs and {len(reports)} report ids")
+    compound = {r for n, r in zip(norms, reports) if r is not None and COMPOUND_REPORT.search(n)}
+    return np.fromiter((r is not None and r not in compound and VILLAGE.search(n) is not None and HOMES.search(n) is None
+                        for n, r in zip(norms, reports)), dtype=bool, count=len(norms))

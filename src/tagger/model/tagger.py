@@ -31,7 +31,7 @@ from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
-from .rules import no_label_mask, opens_as_plan, outside_power_sector
+from .rules import no_label_mask, opens_as_plan, outside_power_sector, village_only
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
@@ -48,7 +48,7 @@ def _check_k(k: object) -> None:
 
 
 FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "use_roles", "tune_thresholds", "suppress_headings", "suppress_plans",
-               "report_context", "require_power_sector")
+               "report_context", "require_power_sector", "villages_not_compounds")
 """The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
 parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
 is no flag."""
@@ -107,13 +107,13 @@ def _check_whole(name: str, value: object, least: int, why: str = "") -> None:
         raise ValueError(f"{name} must be a whole number >= {least}{why}, got {value!r:.80}")
 
 
-SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "require_power_sector", "encoder",
-                  "encoder_weight")
+SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "require_power_sector",
+                  "villages_not_compounds", "encoder", "encoder_weight")
 """Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
 scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
 as set now. :data:`SCORING_ONLY_PARAMS` are those of them ``fit`` does not read."""
 
-SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector")
+SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector", "villages_not_compounds")
 """The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
@@ -211,6 +211,10 @@ class Tagger(ParamsMixin):
             paragraphs and 300 characters in which no word of the power sector stands (供电, 电力, 电网 …, its
             headings included) gets no label (codebook: only the power utility's services count;
             :func:`~tagger.model.rules.outside_power_sector`); applied when scoring, like ``suppress_plans``.
+        villages_not_compounds: when paragraphs are scored with their report ids, a paragraph that names a village
+            (村民, 农网 …) and no place of homes, in a report that names no compound (小区, 城中村, 胡同 …), gets no
+            ``old_neighbourhood_retrofit`` (codebook rule 4: villages are not compounds;
+            :func:`~tagger.model.rules.village_only`); applied when scoring.
         random_state: seed of every random choice (training is deterministic).
 
     Example:
@@ -232,7 +236,7 @@ class Tagger(ParamsMixin):
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_repeats: int = 3,
                  threshold_on: str = "composites",
                  default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
-                 report_context: bool = True, require_power_sector: bool = True,
+                 report_context: bool = True, require_power_sector: bool = True, villages_not_compounds: bool = True,
                  random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
@@ -262,6 +266,7 @@ class Tagger(ParamsMixin):
         self.suppress_plans = suppress_plans
         self.report_context = report_context
         self.require_power_sector = require_power_sector
+        self.villages_not_compounds = villages_not_compounds
         self.random_state = random_state
 
     labels: tuple[str, ...] = LABELS
@@ -673,7 +678,8 @@ class Tagger(ParamsMixin):
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
         as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
-        paragraphs (300 characters or more) that names no power utility score 0. A heading is what the reader
+        paragraphs (300 characters or more) that names no power utility score 0, and (``villages_not_compounds``,
+        with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit. A heading is what the reader
         called one when ``kinds`` is given (it knows the line's place: a report's last line is not one), else a
         short line without final punctuation. ``names``: each paragraph's report as a person knows it, for the note
         the power-sector rule says (default: its report id)."""
@@ -712,6 +718,8 @@ class Tagger(ParamsMixin):
             outside = outside_power_sector(norms, reports, body)
             self._note_outside_power_sector(out, outside, reports if names is None else names)
             out[outside] = 0.0
+        if reports is not None and self.villages_not_compounds:
+            out[village_only(norms, reports), LABELS.index("old_neighbourhood_retrofit")] = 0.0
         return out
 
     def _note_outside_power_sector(self, scores: np.ndarray, outside: np.ndarray, names: Sequence[object]) -> None:
