@@ -194,3 +194,6 @@ def test_card_names_the_codebook_rules_the_model_applies(report):
     assert "a village paragraph of a report that names no compound" in card  # a manifest without it: on, as loaded
     village_off = model_card(_manifest(report, hyperparameters={**hp, "villages_not_compounds": False}), report)
     assert "village paragraph" not in village_off and "names no power utility" in village_off
+    assert "farm households' supply that names no enterprise" in card
+    farm_off = model_card(_manifest(report, hyperparameters={**hp, "farms_not_enterprises": False}), report)
+    assert "farm households" not in farm_off and "village paragraph" in farm_off

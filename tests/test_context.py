@@ -573,3 +573,38 @@ def test_the_village_rule_reads_paragraph_and_report(rows):
         assert got[i] == expect, (rows, i)
     with pytest.raises(ValueError, match="2 paragraphs and 1 report ids"):
         village_only(["村民用电。", "村里亮了。"], ["r1"])
+
+
+def test_farm_households_supply_gets_no_business_label(shipped_like):
+    """Codebook: the business test needs an enterprise, a park or a key project; farm households' irrigation, wells
+    and spring ploughing are none (the readers' decisions, rounds 14 and 19), while a cooperative or a farm run as a
+    business is an enterprise. A paragraph naming farm households or fields and no enterprise gets no business, loose
+    or in its report; the switch turned off leaves the model's view (pre-registered before dev round 21)."""
+    from tagger.labels import LABELS
+    from tagger.model.rules import farm_households_only
+
+    j = LABELS.index("business_connection_speed")
+    farmers = "春灌时节,供电所开辟春耕用电绿色通道,简化农户机井用电报装流程,当天受理、次日接电,确保农田灌溉用电。"
+    coop = "春灌时节,供电所开辟绿色通道,为蔬菜种植合作社简化报装流程,当天受理、次日接电,确保农田灌溉用电。"
+    assert farm_households_only(farmers) and not farm_households_only(coop)
+    shipped_like.set_params(farms_not_enterprises=False)
+    try:
+        assert shipped_like.predict_proba(farmers)[j] >= shipped_like.thresholds_[j]  # the model alone: business
+        assert "business_connection_speed" in shipped_like.predict(farmers)
+    finally:
+        shipped_like.set_params(farms_not_enterprises=True)
+    assert shipped_like.predict_proba(farmers)[j] == 0.0 and "business_connection_speed" not in shipped_like.predict(farmers)
+    assert shipped_like.predict_proba([farmers], reports=["r"])[0, j] == 0.0
+    assert shipped_like.predict_proba(coop)[j] > 0.0  # a cooperative is an enterprise: left to the model
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["农户", "机井", "灌溉", "合作社", "农场", "企业", "老人", "供电所", "报装", "。", "厂"]),
+                max_size=8))
+def test_the_farm_rule_reads_farming_and_enterprise_words(words):
+    """Property: a paragraph is a farm households' one exactly when a farming word stands in it and no enterprise
+    word does."""
+    from tagger.model.rules import ENTERPRISE, FARMING, farm_households_only
+
+    text = "".join(words)
+    assert farm_households_only(text) == (bool(FARMING.search(text)) and not ENTERPRISE.search(text))

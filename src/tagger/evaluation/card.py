@@ -324,13 +324,16 @@ def rules_line(hp: Mapping) -> str:
 
     Example:
         >>> rules_line({"suppress_headings": True, "suppress_plans": False, "require_power_sector": True,
-        ...             "villages_not_compounds": False})
+        ...             "villages_not_compounds": False, "farms_not_enterprises": False})
         '- No label, whatever the scores: headings and photo captions; with their report, every paragraph of a report of three or more body paragraphs that names no power utility.'
         >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False,
-        ...             "villages_not_compounds": False})
+        ...             "villages_not_compounds": False, "farms_not_enterprises": False})
         '- No label, whatever the scores: empty paragraphs only.'
-        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False})[-90:]
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False,
+        ...             "farms_not_enterprises": False})[-90:]
         'o `old_neighbourhood_retrofit` for a village paragraph of a report that names no compound.'
+        >>> rules_line({})[-80:]
+        "tion_speed` for a paragraph of farm households' supply that names no enterprise."
     """
     rules = [text for key, text in (
         ("suppress_headings", "headings and photo captions"),
@@ -341,6 +344,8 @@ def rules_line(hp: Mapping) -> str:
     if hp.get("villages_not_compounds", True):
         line += (" With their report, no `old_neighbourhood_retrofit` for a village paragraph of a report that names "
                  "no compound.")
+    if hp.get("farms_not_enterprises", True):
+        line += " No `business_connection_speed` for a paragraph of farm households' supply that names no enterprise."
     return line
 
 

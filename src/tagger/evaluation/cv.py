@@ -112,6 +112,7 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
                              ("no plan rule", {"suppress_plans": False}),
                              ("no power-sector rule", {"require_power_sector": False}),
                              ("no village rule", {"villages_not_compounds": False}),
+                             ("no farm rule", {"farms_not_enterprises": False}),
                              ("no report context", {"report_context": False})]:
             systems.append(System(name, f"shipped model with {change}", "ablation", tuple(change.items())))
     return systems

@@ -958,9 +958,9 @@ def _set_words(record: dict) -> dict | None:
     return {key: words.get(key) for key in ("count", "sha256")}
 
 
-SCORING_UNLISTED = {"require_power_sector": False, "villages_not_compounds": False}
-"""Scoring settings that a record of an earlier tagger does not list, and the value it scored with: the power-sector
-and village rules did not exist, so a file tagged then was tagged without them (the default now is ``True``). A setting not named
+SCORING_UNLISTED = {"require_power_sector": False, "villages_not_compounds": False, "farms_not_enterprises": False}
+"""Scoring settings that a record of an earlier tagger does not list, and the value it scored with: the power-sector,
+village and farm rules did not exist, so a file tagged then was tagged without them (the default now is ``True``). A setting not named
 here that a record lacks was at its default (:func:`~tagger.model.tagger.param_defaults`)."""
 
 
@@ -981,7 +981,7 @@ def settings_digest(record: dict) -> str:
     Example:
         >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
         >>> settings_digest(a), settings_digest({**a, "thresholds": {"elderly_care": 0.999}})
-        ('dac814dd', '8179bccd')
+        ('5463d331', '57c34f66')
         >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "report_context": True}})
         True
         >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "require_power_sector": True}})
@@ -1017,12 +1017,12 @@ def describe_provenance(record: dict) -> str:
         ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
         ...                      "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True},
         ...                      "tagger_version": "0.2.0"})
-        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring dac814dd, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring 5463d331, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
         'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "scoring": {}, "tagger_version": "0.2.0",
         ...                      "user_words": {"count": 2, "sha256": "87e3ce7f18c0a1", "trained": False}})
-        'a model never saved (thresholds+scoring 45e7a53c, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
+        'a model never saved (thresholds+scoring bfae1ec2, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
     """
     def short(key: str) -> str:
         value = record.get(key)

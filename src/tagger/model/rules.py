@@ -14,7 +14,7 @@ import numpy as np
 from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
-           "names_power_sector", "outside_power_sector", "village_only"]
+           "names_power_sector", "outside_power_sector", "village_only", "farm_households_only"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -159,3 +159,27 @@ def village_only(norms: Sequence[str], reports: Sequence[str | None]) -> np.ndar
     compound = {r for n, r in zip(norms, reports) if r is not None and COMPOUND_REPORT.search(n)}
     return np.fromiter((r is not None and r not in compound and VILLAGE.search(n) is not None and HOMES.search(n) is None
                         for n, r in zip(norms, reports)), dtype=bool, count=len(norms))
+
+
+FARMING = re.compile("灌溉|排灌|春灌|机井|抗旱|农户|农田|种植户|养殖户|果农|茶农|菜农|农民")
+"""Words of farm households and their fields (normalised text): their supply — irrigation, wells, spring ploughing —
+is a household's, not an enterprise's (codebook rule 6 and its row on farm households)."""
+
+ENTERPRISE = re.compile("企业|合作社|园区|项目|工厂|厂房|基地|工商户|商户|有限公司|集团|农场|牧场|养殖场|厂")
+"""Enterprises that a rural business story names (a cooperative, a farm or ranch run as a business, a park, a
+project, a factory): a paragraph naming one is left to the model (codebook rule 9: enterprises include cooperatives
+and 个体工商户)."""
+
+
+def farm_households_only(norm: str) -> bool:
+    """Whether a (normalised) paragraph names farm households or their fields (:data:`FARMING`) and no enterprise
+    (:data:`ENTERPRISE`): a green channel for 农户's wells, drought relief, spring ploughing — never
+    ``business_connection_speed`` (codebook).
+
+    Example:
+        >>> farm_households_only("供电所开辟春灌绿色通道,为农户机井快速接电。")
+        True
+        >>> farm_households_only("供电所开辟绿色通道,为茶叶合作社快速增容,农户采茶不再担心跳闸。")
+        False
+    """
+    return FARMING.search(norm) is not None and ENTERPRISE.search(norm) is None

@@ -31,7 +31,7 @@ from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
-from .rules import no_label_mask, opens_as_plan, outside_power_sector, village_only
+from .rules import farm_households_only, no_label_mask, opens_as_plan, outside_power_sector, village_only
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
@@ -48,7 +48,7 @@ def _check_k(k: object) -> None:
 
 
 FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "use_roles", "tune_thresholds", "suppress_headings", "suppress_plans",
-               "report_context", "require_power_sector", "villages_not_compounds")
+               "report_context", "require_power_sector", "villages_not_compounds", "farms_not_enterprises")
 """The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
 parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
 is no flag."""
@@ -108,12 +108,12 @@ def _check_whole(name: str, value: object, least: int, why: str = "") -> None:
 
 
 SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "require_power_sector",
-                  "villages_not_compounds", "encoder", "encoder_weight")
+                  "villages_not_compounds", "farms_not_enterprises", "encoder", "encoder_weight")
 """Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
 scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
 as set now. :data:`SCORING_ONLY_PARAMS` are those of them ``fit`` does not read."""
 
-SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector", "villages_not_compounds")
+SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector", "villages_not_compounds", "farms_not_enterprises")
 """The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
@@ -215,6 +215,10 @@ class Tagger(ParamsMixin):
             (村民, 农网 …) and no place of homes, in a report that names no compound (小区, 城中村, 胡同 …), gets no
             ``old_neighbourhood_retrofit`` (codebook rule 4: villages are not compounds;
             :func:`~tagger.model.rules.village_only`); applied when scoring.
+        farms_not_enterprises: a paragraph that names farm households or their fields (农户, 灌溉, 机井 …) and no
+            enterprise (企业, 合作社, 农场 …) gets no ``business_connection_speed`` (codebook: households are not
+            enterprises; :func:`~tagger.model.rules.farm_households_only`); applied when scoring, loose or with its
+            report.
         random_state: seed of every random choice (training is deterministic).
 
     Example:
@@ -237,6 +241,7 @@ class Tagger(ParamsMixin):
                  threshold_on: str = "composites",
                  default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
                  report_context: bool = True, require_power_sector: bool = True, villages_not_compounds: bool = True,
+                 farms_not_enterprises: bool = True,
                  random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
@@ -267,6 +272,7 @@ class Tagger(ParamsMixin):
         self.report_context = report_context
         self.require_power_sector = require_power_sector
         self.villages_not_compounds = villages_not_compounds
+        self.farms_not_enterprises = farms_not_enterprises
         self.random_state = random_state
 
     labels: tuple[str, ...] = LABELS
@@ -679,7 +685,8 @@ class Tagger(ParamsMixin):
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
         as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
         paragraphs (300 characters or more) that names no power utility score 0, and (``villages_not_compounds``,
-        with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit. A heading is what the reader
+        with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit, and
+        (``farms_not_enterprises``) a paragraph of farm households' supply scores 0 for business. A heading is what the reader
         called one when ``kinds`` is given (it knows the line's place: a report's last line is not one), else a
         short line without final punctuation. ``names``: each paragraph's report as a person knows it, for the note
         the power-sector rule says (default: its report id)."""
@@ -712,6 +719,8 @@ class Tagger(ParamsMixin):
             out = apply_context(out, reports, ~mask & placed, self.context_weights_, self.context_centres_)
         if self.suppress_plans:
             out[[opens_as_plan(n) for n in norms]] = 0.0
+        if self.farms_not_enterprises:
+            out[[farm_households_only(n) for n in norms], LABELS.index("business_connection_speed")] = 0.0
         if reports is not None and self.require_power_sector:
             read = kinds if kinds is not None else [line_kind(n) for n in norms]  # the reader's kinds, else shape
             body = [bool(n) and kind == "body" for n, kind in zip(norms, read)]
