@@ -390,6 +390,16 @@ def test_reports_are_compared_as_given():
     assert not may_learn([1, "1"], min_reports=1) and may_learn([1, 1, "1"], min_reports=1)
 
 
+RURAL_UNNAMED = [  # a village's wiring and volunteers, no utility named (written for the test)
+    "村里的线路换新了",
+    "近日,县里组织志愿者来到桃源村,为全村300多户村民更换了老化的进户线和电表,实现一户一表,还为村里的孤寡老人免费检查了"
+    "家中的线路,更换了破损的插座和开关,叮嘱老人们注意用电安全,遇到问题及时打电话。",
+    "改造完成后,村民们家里的电压稳定了,再也不用担心用电高峰时跳闸。志愿者们还为村里的留守老人和五保户送去了米面油和棉被等"
+    "慰问品,陪老人们拉家常,帮他们打扫院子,临走时又留下了联系电话,叮嘱老人们有困难随时打电话。",
+    "村民们纷纷表示感谢,说志愿者们办了一件大实事,老人们在家里住着也更安心了,村里的年轻人在外打工也放心了。据了解,"
+    "这项活动是县里今年为民办实事的项目之一,接下来还将陆续覆盖全县其他的村子,让更多的村民和老人受益。",
+]
+
 STREET_OFFICE = [  # a whole report of a street office's service (written for the test): no power utility in it
     "街道为独居老人免费安装智能水表",
     "近日,某街道办事处工作人员和社区志愿者走进辖区内的三个老旧社区,为登记在册的30位独居老人和高龄老人义务安装智能水表和烟感"
@@ -453,6 +463,19 @@ def test_the_power_sector_rule_says_which_reports_it_takes_labels_from(shipped_l
     finally:
         shipped_like.set_params(require_power_sector=True)
     assert would and f"its {would} label(s) taken off" in said[0][1]
+    # review: the note counts what the other rules left (a village report naming no utility: its retrofit labels
+    # are the village rule's to take, so the rule off gives back only the rest)
+    with warnings_once(), caplog.at_level(logging.INFO, logger="tagger"):
+        caplog.clear()
+        got = shipped_like.tag("\n".join(RURAL_UNNAMED), doc="village.txt")
+    assert all(t.labels == [] for t in got)
+    shipped_like.set_params(require_power_sector=False)
+    try:
+        kept = sum(len(t.labels) for t in shipped_like.tag("\n".join(RURAL_UNNAMED)))
+    finally:
+        shipped_like.set_params(require_power_sector=True)
+    notes = [r.getMessage() for r in caplog.records if "names no power utility" in r.getMessage()]
+    assert (notes == [] if kept == 0 else len(notes) == 1 and f"its {kept} label(s) taken off" in notes[0]), (kept, notes)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "street.txt").write_text(report, encoding="utf-8")
@@ -544,6 +567,14 @@ def test_a_village_paragraph_gets_no_retrofit_label(shipped_like):
     assert alone >= shipped_like.thresholds_[j]  # the model's own view of the paragraph alone: retrofit
     tagged = shipped_like.tag("\n".join(RURAL))
     assert all("old_neighbourhood_retrofit" not in t.labels for t in tagged)
+    shipped_like.set_params(villages_not_compounds=False)
+    try:
+        before = shipped_like.predict_proba(RURAL, reports=["r"] * 3)
+    finally:
+        shipped_like.set_params(villages_not_compounds=True)
+    after = shipped_like.predict_proba(RURAL, reports=["r"] * 3)
+    others = [k for k in range(len(LABELS)) if k != j]
+    np.testing.assert_array_equal(after[:, others], before[:, others])  # its other labels' scores: untouched
     assert shipped_like.predict_proba(RURAL, reports=["r"] * 3)[1:, j].max() == 0.0
     urban = shipped_like.tag("\n".join(["某区城中村改造用电工程完工"] + RURAL[1:]))  # an urban village: a compound
     assert "old_neighbourhood_retrofit" in urban[1].labels
@@ -573,6 +604,41 @@ def test_the_village_rule_reads_paragraph_and_report(rows):
         assert got[i] == expect, (rows, i)
     with pytest.raises(ValueError, match="2 paragraphs and 1 report ids"):
         village_only(["村民用电。", "村里亮了。"], ["r1"])
+
+
+@pytest.mark.parametrize("text, village", [
+    ("农网改造后,村民家家换上了新电表。", True),
+    ("村民家门口的环网单元改造完成。", True),  # 环网单元 is grid equipment, not a block of homes
+    ("村里的家属区宿舍换上了新电表。", False),
+    ("三供一业移交后,村民用上了直供电。", False),
+    ("棚户区改造后村民用电更稳了。", False),
+    ("某单元楼的村民用上了新表。", False),
+])
+def test_the_village_rule_words(text, village):
+    """Fixed cases (review): the compounds the codebook names (staff quarters, dormitories, 三供一业, shanty towns)
+    leave a paragraph to the model; grid equipment named 单元 does not."""
+    from tagger.model.rules import village_only
+
+    assert village_only([text], ["r"]).tolist() == [village]
+
+
+@pytest.mark.parametrize("text, farm", [
+    ("该公司开辟春灌绿色通道,为农户机井快速接电。", True),  # 该公司: the utility
+    ("国网某县供电分公司为农户机井接电,县公司党员服务队上门服务。", True),
+    ("返乡农民工家的春灌用电有了保障。", True),  # 农民工 is no farming word, 春灌 is
+    ("为返乡农民工快速接电。", False),
+    ("供电所为某食品公司开辟绿色通道,带动周边农户增收。", False),
+    ("为个体户和农户开辟报装绿色通道。", False),
+    ("农户经营的民宿和农家乐快速增容。", False),
+    ("为农户的加工作坊快速接电。", False),
+    ("电厂志愿者帮农户抗旱。", False),  # 厂 leaves it to the model (said in the README)
+])
+def test_the_farm_rule_words(text, farm):
+    """Fixed cases (review): enterprises a rural story names besides the utility — a company, 个体户, a guesthouse,
+    a workshop — leave a paragraph to the model; the utility's own 公司 and 农民工 do not count."""
+    from tagger.model.rules import farm_households_only
+
+    assert farm_households_only(text) is farm
 
 
 def test_farm_households_supply_gets_no_business_label(shipped_like):

@@ -451,6 +451,21 @@ def test_a_report_whose_line_breaks_were_lost_says_so_on_the_page_each_time(serv
     assert _request(server, "/api/tag", {"text": REPORT})[1]["notices"] == []
 
 
+def test_a_report_that_names_no_power_utility_says_so_on_the_page(served):
+    """Review: the power-sector rule's note went to the server's log only; on the page a silenced report looked like
+    a report without a service. The page says so; a report that names its utility, or too short to judge, does not."""
+    from test_context import STREET_OFFICE
+
+    server, _ = served
+    status, data, _ = _request(server, "/api/tag", {"text": "\n".join(STREET_OFFICE), "report": "street"})
+    assert status == 200 and all(p["labels"] == [] for p in data["paragraphs"])
+    (note,) = data["notices"]
+    assert note.startswith("street: names no power utility") and "gets no label" in note
+    named = "\n".join(["供电所党员服务队为独居老人免费安装智能水表"] + STREET_OFFICE[1:])
+    assert _request(server, "/api/tag", {"text": named})[1]["notices"] == []
+    assert _request(server, "/api/tag", {"text": "\n".join(STREET_OFFICE[1:3])})[1]["notices"] == []
+
+
 def test_a_pasted_report_that_reads_as_mojibake_says_so_on_the_page(served):
     """Found by the web hunt: text pasted as mojibake (GBK read as Latin-1 on its way) was tagged, and the warning that
     its labels mean nothing went to the server's log only. The page says it, in the log's words, each time."""

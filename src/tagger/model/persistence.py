@@ -858,8 +858,8 @@ def provenance(model: Tagger) -> dict:
     loaded), ``data_hash`` (of the training data, as ``train.py`` records it; ``None`` when unknown),
     ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
     ``scoring`` (every hyperparameter that scoring reads, :data:`~tagger.model.tagger.SCORING_PARAMS`, as set
-    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``require_power_sector``, ``encoder``,
-    ``encoder_weight``),
+    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``require_power_sector``,
+    ``villages_not_compounds``, ``farms_not_enterprises``, ``encoder``, ``encoder_weight``),
     ``user_words`` (the user dictionary the segmenter uses now: ``count`` words, their :func:`words_sha256`, and
     ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
     afterwards, ``set_params(user_words=...)``, they change the scores and labels; ``None`` when unknown: a model

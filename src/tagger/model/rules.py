@@ -131,11 +131,11 @@ VILLAGE = re.compile("村民|行政村|自然村|农网|新农村|农村电网|�
 """Words that place a paragraph in a village or its grid (normalised text): codebook rule 4 — villages are not
 compounds, and village homes are never compound homes."""
 
-HOMES = re.compile("小区|社区|城中村|家属|楼道|楼栋|单元|院落|大杂院|胡同|城区")
+HOMES = re.compile("小区|社区|城中村|家属|宿舍|棚户区|三供一业|楼道|楼栋|(?<!环网)(?<!配电)单元|院落|大杂院|胡同|城区")
 """Places of homes that a compound's story names beside a village word (an urban village, a community, a staff
 compound, a stairwell, a lane): a paragraph naming one is left to the model."""
 
-COMPOUND_REPORT = re.compile("城中村|小区|家属院|家属楼|大杂院|胡同|楼道")
+COMPOUND_REPORT = re.compile("城中村|小区|家属院|家属楼|家属区|宿舍|棚户区|三供一业|院落|大杂院|胡同|楼道")
 """Compounds that, named anywhere in a report, leave its village words to the model: an urban village's story says
 村里 and 村民 in its later paragraphs (dev set)."""
 
@@ -161,14 +161,17 @@ def village_only(norms: Sequence[str], reports: Sequence[str | None]) -> np.ndar
                         for n, r in zip(norms, reports)), dtype=bool, count=len(norms))
 
 
-FARMING = re.compile("灌溉|排灌|春灌|机井|抗旱|农户|农田|种植户|养殖户|果农|茶农|菜农|农民")
+FARMING = re.compile("灌溉|排灌|春灌|机井|抗旱|农户|农田|种植户|养殖户|果农|茶农|菜农|农民(?!工)")
 """Words of farm households and their fields (normalised text): their supply — irrigation, wells, spring ploughing —
 is a household's, not an enterprise's (codebook rule 6 and its row on farm households)."""
 
-ENTERPRISE = re.compile("企业|合作社|园区|项目|工厂|厂房|基地|工商户|商户|有限公司|集团|农场|牧场|养殖场|厂")
+ENTERPRISE = re.compile("企业|合作社|园区|项目|工厂|厂房|基地|工商户|个体|商户|商家|有限公司|集团|农场|牧场|养殖场|厂|"
+                        "民宿|农家乐|作坊|加工|超市|店铺|门店|"
+                        "(?<!该)(?<!供电)(?<!电力)(?<!电网)(?<!国网)(?<!电业)(?<!分)(?<!县)(?<!市)(?<!省)(?<!总)(?<!子)公司")
 """Enterprises that a rural business story names (a cooperative, a farm or ranch run as a business, a park, a
-project, a factory): a paragraph naming one is left to the model (codebook rule 9: enterprises include cooperatives
-and 个体工商户)."""
+project, a factory, a guesthouse or workshop, a company other than the utility — 该公司, 县公司, 供电公司 and the like
+are the utility): a paragraph naming one is left to the model (codebook rule 9: enterprises include cooperatives and
+个体工商户). A broad word here (厂 in 电厂, 项目 in a grid project) only leaves a paragraph to the model."""
 
 
 def farm_households_only(norm: str) -> bool:

@@ -721,14 +721,14 @@ class Tagger(ParamsMixin):
             out[[opens_as_plan(n) for n in norms]] = 0.0
         if self.farms_not_enterprises:
             out[[farm_households_only(n) for n in norms], LABELS.index("business_connection_speed")] = 0.0
-        if reports is not None and self.require_power_sector:
+        if reports is not None and self.villages_not_compounds:
+            out[village_only(norms, reports), LABELS.index("old_neighbourhood_retrofit")] = 0.0
+        if reports is not None and self.require_power_sector:  # last: its note counts what the other rules left
             read = kinds if kinds is not None else [line_kind(n) for n in norms]  # the reader's kinds, else shape
             body = [bool(n) and kind == "body" for n, kind in zip(norms, read)]
             outside = outside_power_sector(norms, reports, body)
             self._note_outside_power_sector(out, outside, reports if names is None else names)
             out[outside] = 0.0
-        if reports is not None and self.villages_not_compounds:
-            out[village_only(norms, reports), LABELS.index("old_neighbourhood_retrofit")] = 0.0
         return out
 
     def _note_outside_power_sector(self, scores: np.ndarray, outside: np.ndarray, names: Sequence[object]) -> None:
