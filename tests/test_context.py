@@ -475,7 +475,8 @@ def test_the_power_sector_rule_says_which_reports_it_takes_labels_from(shipped_l
     finally:
         shipped_like.set_params(require_power_sector=True)
     notes = [r.getMessage() for r in caplog.records if "names no power utility" in r.getMessage()]
-    assert (notes == [] if kept == 0 else len(notes) == 1 and f"its {kept} label(s) taken off" in notes[0]), (kept, notes)
+    assert (notes == [] if kept == 0 else
+            len(notes) == 1 and f"its {kept} label(s) taken off" in notes[0]), (kept, notes)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "street.txt").write_text(report, encoding="utf-8")
@@ -659,7 +660,8 @@ def test_farm_households_supply_gets_no_business_label(shipped_like):
         assert "business_connection_speed" in shipped_like.predict(farmers)
     finally:
         shipped_like.set_params(farms_not_enterprises=True)
-    assert shipped_like.predict_proba(farmers)[j] == 0.0 and "business_connection_speed" not in shipped_like.predict(farmers)
+    assert shipped_like.predict_proba(farmers)[j] == 0.0
+    assert "business_connection_speed" not in shipped_like.predict(farmers)
     assert shipped_like.predict_proba([farmers], reports=["r"])[0, j] == 0.0
     assert shipped_like.predict_proba(coop)[j] > 0.0  # a cooperative is an enterprise: left to the model
 

@@ -49,8 +49,8 @@ from ..common.terminal import terminal_safe
 from ..data.examples import load_training_data, text_keys, text_sha
 from ..errors import DecodeError, InputError, LabelFileError
 from ..labels import LABEL_NAMES, LABELS
-from ..model.rules import outside_power_sector
-from ..pipeline import tag_report
+from ..model.rules import NAMES_NO_UTILITY, outside_power_sector
+from ..pipeline import split_report, tag_paragraphs
 from ..text.normalize import decode_entities_at, normalize_many, paragraph_lines
 from ..text.report import mojibake_note, one_line_note
 from .web import SENT, UnsupportedMedia, WebServer, bind
@@ -303,18 +303,18 @@ class ReviewApp:
             notices.append(f"the report has {lines} lines; only the first {self.max_paragraphs} were tagged "
                            f"(at most {self.max_paragraphs} per request): split the report to tag the rest")
         with self._model_lock, warnings_once():  # a request a run of its own: its notes said (read as HTML …)
-            results = tag_report(self.model, text, doc)
+            read = split_report(text, doc)  # as tag_report reads it (doc is a safe id: report_name)
+            results = tag_paragraphs(self.model, read)
         # said in the server's log too: the page's user sees no log
         if len(results) == 1 and lines == 1 and (note := one_line_note(doc, results[0].text)):
             notices.append(f"{note} — on this page: paste or upload the report with its line breaks")
         if note := mojibake_note(doc, text):
             notices.append(f"{note} — on this page: paste or upload it as it reads in Chinese")
-        if self.model.require_power_sector and results:  # the rule's note goes to the log, which the page's user
-            norms = normalize_many([r.text for r in results])  # does not see: a silenced report looks like no service
-            body = [bool(n) and r.kind == "body" for n, r in zip(norms, results)]
-            if outside_power_sector(norms, [doc] * len(results), body).any():
-                notices.append(f"{doc}: names no power utility (no 供电, 电力, 电网, 国网, 南网 … in its paragraphs or "
-                               "headings): the codebook counts only a power utility's services, so it gets no label")
+        # the rule's note goes to the log, which the page's user does not see: a silenced report looks like no service
+        if self.model.require_power_sector and read and outside_power_sector(
+                [p.norm for p in read], [doc] * len(read), [bool(p.norm) and p.kind == "body" for p in read]).any():
+            notices.append(f"{doc}: {NAMES_NO_UTILITY}: the codebook counts only a power utility's services, so it "
+                           "gets no label")
         # a paragraph labelled already, or repeated, is one by its text as the model reads it (text_keys): a copy in
         # traditional script or with full-width letters is the paragraph labelled (saved as it: its id and text)
         examples = load_training_data(self.root, use_authored=True)

@@ -340,8 +340,8 @@ def rules_line(hp: Mapping) -> str:
         ("suppress_plans", "paragraphs that open as a plan (下一步, 明年…计划)"),
         ("require_power_sector", "with their report, every paragraph of a report of three or more body paragraphs "
                                  "that names no power utility")) if hp.get(key, True)]
-    some = hp.get("villages_not_compounds", True) or hp.get("farms_not_enterprises", True)  # a label's rules below
-    line = f"- No label, whatever the scores: {'; '.join(rules) if rules else 'empty paragraphs' + ('' if some else ' only')}."
+    by_label = hp.get("villages_not_compounds", True) or hp.get("farms_not_enterprises", True)  # rules of one label
+    line = f"- No label, whatever the scores: {'; '.join(rules) or 'empty paragraphs' + ('' if by_label else ' only')}."
     if hp.get("villages_not_compounds", True):
         line += (" With their report, no `old_neighbourhood_retrofit` for a village paragraph of a report that names "
                  "no compound.")

@@ -960,8 +960,8 @@ def _set_words(record: dict) -> dict | None:
 
 SCORING_UNLISTED = {"require_power_sector": False, "villages_not_compounds": False, "farms_not_enterprises": False}
 """Scoring settings that a record of an earlier tagger does not list, and the value it scored with: the power-sector,
-village and farm rules did not exist, so a file tagged then was tagged without them (the default now is ``True``). A setting not named
-here that a record lacks was at its default (:func:`~tagger.model.tagger.param_defaults`)."""
+village and farm rules did not exist, so a file tagged then was tagged without them (the default now is ``True``). A
+setting not named here that a record lacks was at its default (:func:`~tagger.model.tagger.param_defaults`)."""
 
 
 def _recorded_scoring(scoring: dict) -> dict:

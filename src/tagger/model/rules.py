@@ -14,7 +14,7 @@ import numpy as np
 from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
-           "names_power_sector", "outside_power_sector", "village_only", "farm_households_only"]
+           "names_power_sector", "outside_power_sector", "NAMES_NO_UTILITY", "village_only", "farm_households_only"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -75,6 +75,9 @@ story of a power utility names one; the stories of elder care or compound works 
 office or a property company, which the codebook gives no label, often name none (dev rounds 15 and 16,
 docs/modelling.md). A household's meter (电表) is not the sector: a street office fitting a smart breaker to an
 elder's meter names one (dev round 19)."""
+
+NAMES_NO_UTILITY = "names no power utility (no 供电, 电力, 电网, 国网, 南网 … in its paragraphs or headings)"
+"""How a message says a report falls under :func:`outside_power_sector` (the model's log note, the review page)."""
 
 SECTOR_MIN_BODY = 3
 SECTOR_MIN_CHARS = 300
@@ -157,8 +160,8 @@ def village_only(norms: Sequence[str], reports: Sequence[str | None]) -> np.ndar
     if len(norms) != len(reports):
         raise ValueError(f"{len(norms)} paragraphs and {len(reports)} report ids")
     compound = {r for n, r in zip(norms, reports) if r is not None and COMPOUND_REPORT.search(n)}
-    return np.fromiter((r is not None and r not in compound and VILLAGE.search(n) is not None and HOMES.search(n) is None
-                        for n, r in zip(norms, reports)), dtype=bool, count=len(norms))
+    return np.fromiter((r is not None and r not in compound and VILLAGE.search(n) is not None
+                        and HOMES.search(n) is None for n, r in zip(norms, reports)), dtype=bool, count=len(norms))
 
 
 FARMING = re.compile("灌溉|排灌|春灌|机井|抗旱|农户|农田|种植户|养殖户|果农|茶农|菜农|农民(?!工)")

@@ -31,7 +31,8 @@ from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
-from .rules import farm_households_only, no_label_mask, opens_as_plan, outside_power_sector, village_only
+from .rules import (NAMES_NO_UTILITY, farm_households_only, no_label_mask, opens_as_plan, outside_power_sector,
+                    village_only)
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
@@ -686,10 +687,10 @@ class Tagger(ParamsMixin):
         as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
         paragraphs (300 characters or more) that names no power utility score 0, and (``villages_not_compounds``,
         with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit, and
-        (``farms_not_enterprises``) a paragraph of farm households' supply scores 0 for business. A heading is what the reader
-        called one when ``kinds`` is given (it knows the line's place: a report's last line is not one), else a
-        short line without final punctuation. ``names``: each paragraph's report as a person knows it, for the note
-        the power-sector rule says (default: its report id)."""
+        (``farms_not_enterprises``) a paragraph of farm households' supply scores 0 for business. A heading is what
+        the reader called one when ``kinds`` is given (it knows the line's place: a report's last line is not one),
+        else a short line without final punctuation. ``names``: each paragraph's report as a person knows it, for
+        the note the power-sector rule says (default: its report id)."""
         self._check_fitted()
         self.check_scoring_params()  # set after fit or a load: "False" was read as true
         norms = list(norms)
@@ -741,10 +742,9 @@ class Tagger(ParamsMixin):
         for row in np.flatnonzero(outside & decided.any(axis=1)):
             taken[names[row]] = taken.get(names[row], 0) + int(decided[row].sum())
         for report, n in taken.items():
-            note_once(log, "no power utility", "%s: names no power utility (no 供电, 电力, 电网, 国网, 南网 … in its "
-                      "paragraphs or headings): its %d label(s) taken off, as the codebook counts only a power "
+            note_once(log, "no power utility", "%s: %s: its %d label(s) taken off, as the codebook counts only a power "
                       "utility's services (to keep them: Tagger(require_power_sector=False), saved as a model for "
-                      "tagger tag --model)", report, n)
+                      "tagger tag --model)", report, NAMES_NO_UTILITY, n)
 
     def predict_proba(self, X, reports: Sequence[str | None] | None = None) -> np.ndarray:
         """Per-label scores in [0, 1]: shape ``(n, 5)``, or ``(5,)`` for a single string. Each string is one
