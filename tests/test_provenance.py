@@ -17,6 +17,7 @@ from tagger.apps.cli import main
 from tagger.data.tagged import earlier_output, model_record, read_tagged
 from tagger.model.persistence import (UNSAVED, describe_provenance, file_sha256, load_model, manifest_path, provenance,
                                       settings_digest, words_sha256)
+from tagger.model.rules import word_lists_sha256
 from tagger.model.tagger import Tagger
 
 TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改造完成配电线路更换。", "加装电梯配套电力接入当天完成。",
@@ -63,6 +64,7 @@ def test_the_record_of_a_model_says_which_file_and_which_thresholds(cli_model, t
                       "scoring": {**SCORING, "suppress_plans": False},
                       "user_words": {"count": len(loaded.user_words), "sha256": words_sha256(loaded.user_words),
                                      "trained": True},
+                      "word_lists": word_lists_sha256(),
                       "tagger_version": manifest["tagger_version"], "created": manifest["created"]}
     assert json.loads(json.dumps(record)) == record  # JSON as it is
     loaded.thresholds_ = loaded.thresholds_ + 0.01  # the thresholds that decide the labels, edited ones too
@@ -664,3 +666,22 @@ def test_one_notion_of_the_same_model(cli_model):
                                                     "not the model file's own"]
     assert same_model(earlier, own) and not record_differences(earlier, own)
     assert param_defaults() == Tagger().get_params()
+
+
+def test_files_tagged_under_other_word_lists_are_not_one_models(cli_model, root, tmp_path):
+    """The role cues' and rules' word lists are code: a tagger whose lists changed tags otherwise with the same file
+    and settings (a word added to or taken from a list). A tagged file's record carries them; stats tells the two
+    apart, and a record of an earlier tagger, without them, is not compared."""
+    from tagger.analysis.stats import same_model
+    from tagger.model.persistence import record_differences
+
+    out = tmp_path / "tagged.sqlite"
+    assert main(["-q", "tag", str(root / "seeds"), "--model", str(cli_model), "-o", str(out)]) == 0
+    record = model_record(out)
+    assert record["word_lists"] == word_lists_sha256() == provenance(load_model(cli_model))["word_lists"]
+    other = {**record, "word_lists": "0" * 64}
+    assert not same_model(record, other) and settings_digest(record) == settings_digest(other)
+    assert record_differences(record, other) == [
+        f"the role-cue and rule word lists of another tagger (000000000000, not {word_lists_sha256()[:12]})"]
+    earlier = {k: v for k, v in record.items() if k != "word_lists"}
+    assert same_model(record, earlier) and same_model(earlier, record)

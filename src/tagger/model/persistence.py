@@ -49,6 +49,7 @@ from ..common.signals import signals_held
 from ..common.terminal import counted
 from ..errors import InputError, ModelFileError, ModelPathError
 from ..labels import LABELS
+from .rules import word_lists_sha256
 
 if TYPE_CHECKING:
     from .tagger import Tagger
@@ -61,7 +62,7 @@ __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manif
 log = logging.getLogger(__name__)
 
 MANIFEST_KEYS = frozenset({"format_version", "tagger_version", "labels", "thresholds", "hyperparameters",
-                           "report_context_weights", "versions", "model_file", "model_sha256", "created"})
+                           "report_context_weights", "versions", "word_lists", "model_file", "model_sha256", "created"})
 """What the manifest records of every model: ``metadata`` given to :func:`save_model` may not replace them."""
 READABLE_FORMATS = (6, 7, 8)  # a format 6 model (no encoder) or 7 (no role cues) still loads
 FORMAT_VERSION = 8  # 8: + role-cue block; 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
@@ -467,6 +468,7 @@ def _save_files(model: Tagger, path: Path, arrays: dict, config: dict, threshold
             "hyperparameters": config["params"],
             "report_context_weights": {lab: round(float(w), 6) for lab, w in zip(LABELS, model.context_weights_)},
             "versions": library_versions(),
+            "word_lists": word_lists_sha256(),
             "model_file": path.name,
             "model_sha256": file_sha256(new_model),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -797,6 +799,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
     _warn_ignored_edits(manifest, config, model, mpath)
     _warn_other_versions(manifest, path)
+    _warn_other_word_lists(manifest, path)
     model.manifest_, model.model_path_ = manifest, path
     return model
 
@@ -822,6 +825,18 @@ def _warn_other_versions(manifest: dict, path: Path) -> None:
                     "here; %sretrain with: python train.py", path, ", ".join(other),
                     f"install the version{'s' if len(pins) > 1 else ''} it was trained with (pip install "
                     f"{' '.join(pins)}), or " if pins else "")
+
+
+def _warn_other_word_lists(manifest: dict, path: Path) -> None:
+    """Warn when the model was trained with other role-cue or rule word lists than this tagger's
+    (:func:`~tagger.model.rules.word_lists_sha256`, in the manifest since 2026-12-08; a manifest without them is not
+    compared): its role-cue column was fitted on what the old lists matched, and its thresholds were tuned with the
+    old rules."""
+    trained = manifest.get("word_lists")
+    if isinstance(trained, str) and trained != word_lists_sha256():
+        log.warning("%s: trained with other role-cue and rule word lists than this tagger's (%s, here %s): its scores "
+                    "may differ a little from a model trained now; retrain with: python train.py", path, trained[:12],
+                    word_lists_sha256()[:12])
 
 
 def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> None:
@@ -864,6 +879,8 @@ def provenance(model: Tagger) -> dict:
     ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
     afterwards, ``set_params(user_words=...)``, they change the scores and labels; ``None`` when unknown: a model
     pickled by a tagger before 0.2.0 kept no record of them, and is not taken to have changed them),
+    ``word_lists`` (the :func:`~tagger.model.rules.word_lists_sha256` of this tagger's role-cue and rule word lists,
+    which decide labels besides the file and the settings: a tagger whose lists changed tags otherwise),
     ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
     ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
     does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too
@@ -903,6 +920,7 @@ def provenance(model: Tagger) -> dict:
         "scoring": {name: params[name] for name in SCORING_PARAMS},
         "user_words": {"count": len(words), "sha256": words_sha256(words),
                        "trained": None if fitted is None else not any(word_changes(fitted, words))},
+        "word_lists": word_lists_sha256(),
         "tagger_version": (text(manifest.get("tagger_version")) if saved else None) or __version__,
         "created": text(manifest.get("created")) if saved else None,
     }
@@ -1055,8 +1073,9 @@ def describe_words(words: object) -> str:
 def record_differences(recorded: dict, other: dict) -> list[str]:
     """How the :func:`provenance` record ``other`` differs from ``recorded`` (a file's or frame's, read back: what
     it lacks is not compared) in what decides labels: the model file (its sha256), a label's threshold, a scoring
-    hyperparameter (a missing one at its default) and the user words (set after training, or, of two models never
-    saved, their own; unrecorded or not known to be changed, a model's words are its file's own); one phrase each,
+    hyperparameter (a missing one at its default), the user words (set after training, or, of two models never
+    saved, their own; unrecorded or not known to be changed, a model's words are its file's own) and the tagger's
+    role-cue and rule word lists (``word_lists``: compared when both records have them); one phrase each,
     ``other``'s value first. Empty when they decide alike, which is what ``tagger stats`` calls the same model
     (:func:`~tagger.analysis.stats.same_model`). Two models never saved cannot be told apart by file.
 
@@ -1066,6 +1085,8 @@ def record_differences(recorded: dict, other: dict) -> list[str]:
         ['threshold elderly_care 0.5, not 0.3']
         >>> record_differences(a, {**a, "model_sha256": "cd34", "scoring": {"suppress_plans": False}})
         ['another model file (sha256 cd34, not ab12)', 'scoring suppress_plans False, not True']
+        >>> record_differences({**a, "word_lists": "0a1b" * 16}, {**a, "word_lists": "9f8e" * 16})
+        ['the role-cue and rule word lists of another tagger (9f8e9f8e9f8e, not 0a1b0a1b0a1b)']
     """
     from .tagger import param_defaults
 
@@ -1090,6 +1111,9 @@ def record_differences(recorded: dict, other: dict) -> list[str]:
                 out.append(f"scoring {name} {b}, not {a}")
     if _words_key(recorded) != _words_key(other):
         out.append(f"user words {_said_words(other)}, not {_said_words(recorded)}")
+    mine, theirs = recorded.get("word_lists"), other.get("word_lists")
+    if isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
+        out.append(f"the role-cue and rule word lists of another tagger ({theirs[:12]}, not {mine[:12]})")
     return out
 
 
@@ -1111,8 +1135,8 @@ def _said_words(record: dict) -> str:
     return f"{describe_words(record.get('user_words'))}" if _words_key(record) else "the model file's own"
 
 
-PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "user_words", "tagger_version",
-                   "created")
+PROVENANCE_KEYS = ("model_file", "model_sha256", "data_hash", "thresholds", "scoring", "user_words", "word_lists",
+                   "tagger_version", "created")
 """The keys of a :func:`provenance` record, in the order outputs list them."""
 
 

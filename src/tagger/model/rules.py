@@ -6,15 +6,19 @@ services count)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..features import roles
 from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
-           "names_power_sector", "outside_power_sector", "NAMES_NO_UTILITY", "village_only", "farm_households_only"]
+           "names_power_sector", "outside_power_sector", "NAMES_NO_UTILITY", "village_only", "farm_households_only",
+           "word_lists_sha256"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -189,3 +193,23 @@ def farm_households_only(norm: str) -> bool:
         False
     """
     return FARMING.search(norm) is not None and ENTERPRISE.search(norm) is None
+
+
+def word_lists_sha256() -> str:
+    """The SHA-256 (hex) of the word lists in code that decide labels besides a model file: the role cues' terms and
+    plan words (:mod:`tagger.features.roles`: a model's role-cue column was fitted on what they matched), and these
+    rules' patterns and sizes (plans, the power sector, villages, farms). A model file records the lists it was
+    trained with (checked on load) and a tagged file the lists it was tagged with
+    (:func:`~tagger.model.persistence.provenance`): a tagger whose lists changed says so, where the model file's
+    sha256 and the settings would read the same (电表 left the power-sector words on 2026-12-07 unseen by both).
+
+    Example:
+        >>> len(word_lists_sha256()), word_lists_sha256() == word_lists_sha256()
+        (64, True)
+    """
+    lists = {"roles": {label: [list(terms) for terms in parts] for label, parts in roles.ROLES.items()},
+             "plan_words": list(roles.PLAN_WORDS), "plan_opening": _PLAN_OPENING.pattern, "power_sector": POWER_SECTOR.pattern,
+             "sector_size": [SECTOR_MIN_BODY, SECTOR_MIN_CHARS], "village": VILLAGE.pattern, "homes": HOMES.pattern,
+             "compound_report": COMPOUND_REPORT.pattern, "farming": FARMING.pattern, "enterprise": ENTERPRISE.pattern}
+    text = json.dumps(lists, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
