@@ -197,3 +197,6 @@ def test_card_names_the_codebook_rules_the_model_applies(report):
     assert "farm households' supply that names no enterprise" in card
     farm_off = model_card(_manifest(report, hyperparameters={**hp, "farms_not_enterprises": False}), report)
     assert "farm households" not in farm_off and "village paragraph" in farm_off
+    assert "closings that name no act of service" in card  # a manifest without it: on, as loaded
+    closing_off = model_card(_manifest(report, hyperparameters={**hp, "suppress_closings": False}), report)
+    assert "closings" not in closing_off and "open as a plan" in closing_off

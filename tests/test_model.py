@@ -386,7 +386,8 @@ BAD_PARAMS = {  # every hyperparameter: values fit refuses, naming it (the encod
     "class_weight": ["balanced_subsample", {0: 1.0}, True],
     "use_word": _NOT_FLAGS, "use_char": _NOT_FLAGS, "use_lexicon": _NOT_FLAGS, "use_roles": _NOT_FLAGS,
     "tune_thresholds": _NOT_FLAGS,
-    "suppress_headings": _NOT_FLAGS, "suppress_plans": _NOT_FLAGS, "report_context": _NOT_FLAGS,
+    "suppress_headings": _NOT_FLAGS, "suppress_plans": _NOT_FLAGS, "suppress_closings": _NOT_FLAGS,
+    "report_context": _NOT_FLAGS,
     "require_power_sector": _NOT_FLAGS, "villages_not_compounds": _NOT_FLAGS, "farms_not_enterprises": _NOT_FLAGS,
     "word_ngram_max": [3, 0, 2.0, "2", True, None],
     "word_min_df": [0, -1, 1.5, "1", True, None, np.float64(2)],
@@ -490,7 +491,7 @@ def test_a_number_hyperparameter_is_refused_unless_finite_and_in_its_range(name,
 
 @pytest.mark.parametrize("param, flag", [("report_context", "False"), ("suppress_plans", "False"),
                                          ("require_power_sector", "False"), ("villages_not_compounds", 0),
-                                         ("farms_not_enterprises", "True"),
+                                         ("farms_not_enterprises", "True"), ("suppress_closings", 1),
                                          ("suppress_headings", "no"), ("report_context", 0),
                                          ("encoder_weight", "0.5")])
 def test_scoring_settings_set_after_a_load_are_checked_when_scoring(seed_model, tmp_path, param, flag):

@@ -22,7 +22,7 @@ from tagger.common.atomic import atomic_write
 from tagger.common.paths import default_model_path, find_checkout
 from tagger.errors import ModelFileError, ModelPathError
 from tagger.model.persistence import FORMAT_VERSION, load_model, manifest_path, save_model
-from tagger.model.rules import word_lists_sha256
+from tagger.model.rules import role_cue_words_sha256, word_lists_sha256
 
 PROBE = ["党员志愿者为孤寡老人义务检查线路。", "企业报装接电提速。", "为老旧小区加装电梯接电。", "公司召开党委会议。"]
 
@@ -371,37 +371,43 @@ def test_other_versions_of_the_feature_libraries_are_said_on_load(saved, caplog)
     assert "trained with opencc not installed" in caplog.text and "pip install" not in caplog.text  # no empty pin
 
 
-def test_a_word_put_back_into_a_rule_list_is_said_on_load(saved, caplog, monkeypatch):
-    """电表 left the power-sector words (2026-12-07): a model trained before read the same by file and settings."""
+def test_a_rule_word_changes_the_record_not_the_model(saved, caplog, monkeypatch):
+    """电表 left the power-sector words (2026-12-07): a file tagged before read as tagged alike by file and settings.
+    The scoring rules' lists are read only when scoring: their change is in every record (word_lists), and a model
+    file is not told to retrain for it — retraining would change nothing of theirs."""
     import re
 
     from tagger.model import rules
+    from tagger.model.persistence import provenance
 
-    before = word_lists_sha256()
+    before, cues = word_lists_sha256(), role_cue_words_sha256()
     monkeypatch.setattr(rules, "POWER_SECTOR", re.compile(rules.POWER_SECTOR.pattern + "|电表"))
-    assert word_lists_sha256() != before
+    assert word_lists_sha256() != before and role_cue_words_sha256() == cues
     with caplog.at_level(logging.WARNING, logger="tagger"):
-        load_model(saved)
-    assert f"word lists than this tagger's ({before[:12]}, here {word_lists_sha256()[:12]})" in caplog.text
+        model = load_model(saved)
+    assert "word lists" not in caplog.text
+    assert provenance(model)["word_lists"] == word_lists_sha256() != before
 
 
-def test_a_model_trained_with_other_word_lists_is_said_on_load(saved, caplog):
-    """The role cues' and rules' word lists are code, not in the model file: a model trained before they changed
-    scores a little otherwise, and its file's sha256 and settings read the same (a word added to or taken from a
-    list). Its manifest records the lists; another tagger's are said, never refused."""
+def test_a_model_trained_with_other_role_cue_words_is_said_on_load(saved, caplog, monkeypatch):
+    """The role cues' terms and plan words are code, not in the model file: a model fitted before they changed fires
+    its role-cue column on other sentences, and its file's sha256 and settings read the same. Its manifest records
+    them; other ones are said on load, never refused; a manifest of an earlier tagger, without them, is not compared."""
+    from tagger.features import roles
+
     data = _edit_manifest(saved)
-    assert data["word_lists"] == word_lists_sha256()
+    assert data["role_cue_words"] == role_cue_words_sha256()
     with caplog.at_level(logging.WARNING, logger="tagger"):
         load_model(saved)
     assert "word lists" not in caplog.text
-    _edit_manifest(saved, word_lists="0" * 64)
+    monkeypatch.setattr(roles, "PLAN_WORDS", (*roles.PLAN_WORDS, "拟于"))  # a plan word added since training
     with caplog.at_level(logging.WARNING, logger="tagger"):
         model = load_model(saved)
-    assert f"trained with other role-cue and rule word lists than this tagger's (000000000000, here " \
-           f"{word_lists_sha256()[:12]})" in caplog.text and "retrain with: python train.py" in caplog.text
+    assert f"trained with other role-cue word lists than this tagger's ({data['role_cue_words'][:12]}, here " \
+           f"{role_cue_words_sha256()[:12]})" in caplog.text and "retrain with: python train.py" in caplog.text
     assert model.predict(PROBE)  # a warning, not a refusal
     caplog.clear()
-    _edit_manifest(saved, word_lists=None)  # a manifest of an earlier tagger has none: not compared
+    _edit_manifest(saved, role_cue_words=None)  # a manifest of an earlier tagger has none: not compared
     with caplog.at_level(logging.WARNING, logger="tagger"):
         load_model(saved)
     assert "word lists" not in caplog.text

@@ -25,8 +25,9 @@ TEXTS = ["党员服务队为孤寡老人义务检查线路。", "老旧小区改
 Y = [[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]] * 2
 
 
-SCORING = {"suppress_headings": True, "suppress_plans": True, "report_context": True, "require_power_sector": True,
-           "villages_not_compounds": True, "farms_not_enterprises": True, "encoder": None, "encoder_weight": 0.25}
+SCORING = {"suppress_headings": True, "suppress_plans": True, "suppress_closings": True, "report_context": True,
+           "require_power_sector": True, "villages_not_compounds": True, "farms_not_enterprises": True, "encoder": None,
+           "encoder_weight": 0.25}
 """What the shared test model's record says of the hyperparameters that scoring reads (every one of them)."""
 
 
@@ -160,11 +161,12 @@ def test_the_record_holds_every_hyperparameter_that_scoring_reads(cli_model, roo
     model = load_model(cli_model)
     heading = ["党员志愿者走进敬老院慰问孤寡老人"]  # a heading: no final punctuation
     before = provenance(model)
-    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "report_context", "require_power_sector",
-                                      "villages_not_compounds", "farms_not_enterprises", "encoder", "encoder_weight"}
+    assert set(before["scoring"]) == {"suppress_headings", "suppress_plans", "suppress_closings", "report_context",
+                                      "require_power_sector", "villages_not_compounds", "farms_not_enterprises",
+                                      "encoder", "encoder_weight"}
     for name, value in (("suppress_headings", False), ("report_context", False), ("suppress_plans", False),
-                        ("require_power_sector", False), ("villages_not_compounds", False),
-                        ("farms_not_enterprises", False)):
+                        ("suppress_closings", False), ("require_power_sector", False),
+                        ("villages_not_compounds", False), ("farms_not_enterprises", False)):
         changed = provenance(load_model(cli_model).set_params(**{name: value}))
         assert changed["scoring"][name] is value and changed != before, name
     assert model.predict_proba(heading).max() == 0.0  # suppress_headings acts when scoring ...
@@ -357,7 +359,7 @@ def test_a_record_of_an_earlier_tagger_has_the_digest_of_the_same_model_now(cli_
     now = provenance(load_model(cli_model))
     earlier = {**now, "scoring": {"suppress_plans": now["scoring"]["suppress_plans"],
                                   "require_power_sector": True, "villages_not_compounds": True,
-                                  "farms_not_enterprises": True}}
+                                  "farms_not_enterprises": True, "suppress_closings": True}}
     assert settings_digest(earlier) == settings_digest(now)
     assert settings_digest({**now, "scoring": {**now["scoring"], "suppress_plans": False}}) != settings_digest(now)
 
@@ -374,8 +376,8 @@ def test_a_record_from_before_the_power_sector_rule_is_read_as_tagged_without_it
     assert record_differences(before_rule, now) == ["scoring require_power_sector True, not False"]
     without = provenance(load_model(cli_model).set_params(require_power_sector=False))
     assert settings_digest(before_rule) == settings_digest(without) and record_differences(before_rule, without) == []
-    # the village and farm rules came later still: a record that lists none of the three was tagged without them
-    later = ("require_power_sector", "villages_not_compounds", "farms_not_enterprises")
+    # the village, farm and closing rules came later still: a record that lists none of them was tagged without them
+    later = ("require_power_sector", "villages_not_compounds", "farms_not_enterprises", "suppress_closings")
     before_all = {**now, "scoring": {k: v for k, v in now["scoring"].items() if k not in later}}
     assert sorted(record_differences(before_all, now)) == [f"scoring {k} True, not False" for k in sorted(later)]
     none_on = provenance(load_model(cli_model).set_params(**{k: False for k in later}))

@@ -206,7 +206,7 @@ def model_version(record: Mapping[str, Any]) -> str:
     Example:
         >>> model_version({"tagger_version": "0.2.0", "data_hash": "1a2b3c4d5e6f7a8b9c",
         ...                "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}})
-        'tagger 0.2.0, data 1a2b3c4d5e6f, thresholds+scoring 5463d331'
+        'tagger 0.2.0, data 1a2b3c4d5e6f, thresholds+scoring 1e0bcebd'
         >>> model_version({"tagger_version": "0.2.0", "data_hash": None})
         'tagger 0.2.0, data ?, thresholds+scoring ?'
     """

@@ -323,14 +323,14 @@ def rules_line(hp: Mapping) -> str:
     model file without it loads).
 
     Example:
-        >>> rules_line({"suppress_headings": True, "suppress_plans": False, "require_power_sector": True,
-        ...             "villages_not_compounds": False, "farms_not_enterprises": False})
+        >>> rules_line({"suppress_headings": True, "suppress_plans": False, "suppress_closings": False,
+        ...             "require_power_sector": True, "villages_not_compounds": False, "farms_not_enterprises": False})
         '- No label, whatever the scores: headings and photo captions; with their report, every paragraph of a report of three or more body paragraphs that names no power utility.'
-        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False,
-        ...             "villages_not_compounds": False, "farms_not_enterprises": False})
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "suppress_closings": False,
+        ...             "require_power_sector": False, "villages_not_compounds": False, "farms_not_enterprises": False})
         '- No label, whatever the scores: empty paragraphs only.'
-        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "require_power_sector": False,
-        ...             "farms_not_enterprises": False})[-90:]
+        >>> rules_line({"suppress_headings": False, "suppress_plans": False, "suppress_closings": False,
+        ...             "require_power_sector": False, "farms_not_enterprises": False})[-90:]
         'o `old_neighbourhood_retrofit` for a village paragraph of a report that names no compound.'
         >>> rules_line({})[-80:]
         "tion_speed` for a paragraph of farm households' supply that names no enterprise."
@@ -338,6 +338,7 @@ def rules_line(hp: Mapping) -> str:
     rules = [text for key, text in (
         ("suppress_headings", "headings and photo captions"),
         ("suppress_plans", "paragraphs that open as a plan (下一步, 明年…计划)"),
+        ("suppress_closings", "closings that name no act of service (此次活动…弘扬…)"),
         ("require_power_sector", "with their report, every paragraph of a report of three or more body paragraphs "
                                  "that names no power utility")) if hp.get(key, True)]
     by_label = hp.get("villages_not_compounds", True) or hp.get("farms_not_enterprises", True)  # rules of one label

@@ -110,6 +110,7 @@ def default_systems(ablations: bool = True, has_authored: bool = True) -> list[S
                              ("no class weighting", {"class_weight": None}),
                              ("no heading and caption rule", {"suppress_headings": False}),
                              ("no plan rule", {"suppress_plans": False}),
+                             ("no closing rule", {"suppress_closings": False}),
                              ("no power-sector rule", {"require_power_sector": False}),
                              ("no village rule", {"villages_not_compounds": False}),
                              ("no farm rule", {"farms_not_enterprises": False}),

@@ -49,7 +49,7 @@ from ..common.signals import signals_held
 from ..common.terminal import counted
 from ..errors import InputError, ModelFileError, ModelPathError
 from ..labels import LABELS
-from .rules import word_lists_sha256
+from .rules import role_cue_words_sha256, word_lists_sha256
 
 if TYPE_CHECKING:
     from .tagger import Tagger
@@ -62,7 +62,8 @@ __all__ = ["FORMAT_VERSION", "MANIFEST_KEYS", "save_model", "load_model", "manif
 log = logging.getLogger(__name__)
 
 MANIFEST_KEYS = frozenset({"format_version", "tagger_version", "labels", "thresholds", "hyperparameters",
-                           "report_context_weights", "versions", "word_lists", "model_file", "model_sha256", "created"})
+                           "report_context_weights", "versions", "role_cue_words", "model_file", "model_sha256",
+                           "created"})
 """What the manifest records of every model: ``metadata`` given to :func:`save_model` may not replace them."""
 READABLE_FORMATS = (6, 7, 8)  # a format 6 model (no encoder) or 7 (no role cues) still loads
 FORMAT_VERSION = 8  # 8: + role-cue block; 7: + sentence-encoder model; 6: + report-context weights; 5: arrays + JSON (.npz); 1-4 were pickles (.joblib), refused
@@ -468,7 +469,7 @@ def _save_files(model: Tagger, path: Path, arrays: dict, config: dict, threshold
             "hyperparameters": config["params"],
             "report_context_weights": {lab: round(float(w), 6) for lab, w in zip(LABELS, model.context_weights_)},
             "versions": library_versions(),
-            "word_lists": word_lists_sha256(),
+            "role_cue_words": role_cue_words_sha256(),
             "model_file": path.name,
             "model_sha256": file_sha256(new_model),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -799,7 +800,7 @@ def load_model(path: str | Path | None = None) -> Tagger:
     model.thresholds_ = _thresholds(manifest, model.thresholds_, mpath)
     _warn_ignored_edits(manifest, config, model, mpath)
     _warn_other_versions(manifest, path)
-    _warn_other_word_lists(manifest, path)
+    _warn_other_role_cue_words(manifest, path)
     model.manifest_, model.model_path_ = manifest, path
     return model
 
@@ -827,16 +828,16 @@ def _warn_other_versions(manifest: dict, path: Path) -> None:
                     f"{' '.join(pins)}), or " if pins else "")
 
 
-def _warn_other_word_lists(manifest: dict, path: Path) -> None:
-    """Warn when the model was trained with other role-cue or rule word lists than this tagger's
-    (:func:`~tagger.model.rules.word_lists_sha256`, in the manifest since 2026-12-08; a manifest without them is not
-    compared): its role-cue column was fitted on what the old lists matched, and its thresholds were tuned with the
-    old rules."""
-    trained = manifest.get("word_lists")
-    if isinstance(trained, str) and trained != word_lists_sha256():
-        log.warning("%s: trained with other role-cue and rule word lists than this tagger's (%s, here %s): its scores "
-                    "may differ a little from a model trained now; retrain with: python train.py", path, trained[:12],
-                    word_lists_sha256()[:12])
+def _warn_other_role_cue_words(manifest: dict, path: Path) -> None:
+    """Warn when the model was trained with other role-cue word lists than this tagger's
+    (:func:`~tagger.model.rules.role_cue_words_sha256`, in the manifest since 2026-12-08; a manifest without them is
+    not compared): its role-cue column was fitted on what the old lists matched. The scoring rules' lists are read
+    only when scoring (retraining would change nothing of theirs): a tagged file's record carries them."""
+    trained = manifest.get("role_cue_words")
+    if isinstance(trained, str) and trained != role_cue_words_sha256():
+        log.warning("%s: trained with other role-cue word lists than this tagger's (%s, here %s): its role cues fire "
+                    "on other sentences now, and its scores differ a little from a model trained now; retrain with: "
+                    "python train.py", path, trained[:12], role_cue_words_sha256()[:12])
 
 
 def _warn_ignored_edits(manifest: dict, config: dict, model, mpath: Path) -> None:
@@ -873,14 +874,15 @@ def provenance(model: Tagger) -> dict:
     loaded), ``data_hash`` (of the training data, as ``train.py`` records it; ``None`` when unknown),
     ``thresholds`` (by label: the ones that decide the labels now, an edited manifest's included),
     ``scoring`` (every hyperparameter that scoring reads, :data:`~tagger.model.tagger.SCORING_PARAMS`, as set
-    now: ``suppress_headings``, ``suppress_plans``, ``report_context``, ``require_power_sector``,
+    now: ``suppress_headings``, ``suppress_plans``, ``suppress_closings``, ``report_context``, ``require_power_sector``,
     ``villages_not_compounds``, ``farms_not_enterprises``, ``encoder``, ``encoder_weight``),
     ``user_words`` (the user dictionary the segmenter uses now: ``count`` words, their :func:`words_sha256`, and
     ``trained``: whether they are the words the model was fitted with, which its file holds — set otherwise
     afterwards, ``set_params(user_words=...)``, they change the scores and labels; ``None`` when unknown: a model
     pickled by a tagger before 0.2.0 kept no record of them, and is not taken to have changed them),
     ``word_lists`` (the :func:`~tagger.model.rules.word_lists_sha256` of this tagger's role-cue and rule word lists,
-    which decide labels besides the file and the settings: a tagger whose lists changed tags otherwise),
+    which decide labels besides the file and the settings: a tagger whose lists changed tags otherwise; a record
+    written before 2026-12-08 has none, and is not compared by them),
     ``tagger_version`` (the tagger that trained and saved it; this one for an unsaved model) and
     ``created`` (when the model was saved, ISO 8601 UTC; ``None`` for an unsaved one). A file's sha256 alone
     does not tell two models apart when one's manifest thresholds were edited: compare ``thresholds`` too
@@ -976,10 +978,12 @@ def _set_words(record: dict) -> dict | None:
     return {key: words.get(key) for key in ("count", "sha256")}
 
 
-SCORING_UNLISTED = {"require_power_sector": False, "villages_not_compounds": False, "farms_not_enterprises": False}
+SCORING_UNLISTED = {"require_power_sector": False, "villages_not_compounds": False, "farms_not_enterprises": False,
+                    "suppress_closings": False}
 """Scoring settings that a record of an earlier tagger does not list, and the value it scored with: the power-sector,
-village and farm rules did not exist, so a file tagged then was tagged without them (the default now is ``True``). A
-setting not named here that a record lacks was at its default (:func:`~tagger.model.tagger.param_defaults`)."""
+village, farm and closing rules did not exist, so a file tagged then was tagged without them (the default now is
+``True``). A setting not named here that a record lacks was at its default
+(:func:`~tagger.model.tagger.param_defaults`)."""
 
 
 def _recorded_scoring(scoring: dict) -> dict:
@@ -999,7 +1003,7 @@ def settings_digest(record: dict) -> str:
     Example:
         >>> a = {"thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True}}
         >>> settings_digest(a), settings_digest({**a, "thresholds": {"elderly_care": 0.999}})
-        ('5463d331', '57c34f66')
+        ('1e0bcebd', 'a9da8974')
         >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "report_context": True}})
         True
         >>> settings_digest(a) == settings_digest({**a, "scoring": {"suppress_plans": True, "require_power_sector": True}})
@@ -1035,12 +1039,12 @@ def describe_provenance(record: dict) -> str:
         ...                      "data_hash": "9d8c7b6a5f4e3d2c1b", "created": "2024-06-01T08:00:00+00:00",
         ...                      "thresholds": {"elderly_care": 0.42}, "scoring": {"suppress_plans": True},
         ...                      "tagger_version": "0.2.0"})
-        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring 5463d331, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
+        'tagger.npz (sha256 3f0c9a7e51b2, thresholds+scoring 1e0bcebd, data 9d8c7b6a5f4e, saved 2024-06-01T08:00:00+00:00 by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "tagger_version": "0.2.0"})
         'a model never saved (thresholds+scoring ?, data ?, by tagger 0.2.0)'
         >>> describe_provenance({"model_sha256": "unsaved", "scoring": {}, "tagger_version": "0.2.0",
         ...                      "user_words": {"count": 2, "sha256": "87e3ce7f18c0a1", "trained": False}})
-        'a model never saved (thresholds+scoring bfae1ec2, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
+        'a model never saved (thresholds+scoring c3fbc813, user words set after training 2 (sha256 87e3ce7f18c0), data ?, by tagger 0.2.0)'
     """
     def short(key: str) -> str:
         value = record.get(key)

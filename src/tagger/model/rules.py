@@ -1,6 +1,7 @@
 """The codebook's rules that no model overrides: an empty paragraph, a heading (a short line without
-sentence-final punctuation), a photo caption (``…摄``, ``图为…``, ``…合影留念``), and a paragraph that opens as a plan ("下一步,该公司将……": the codebook's
-"plans, targets, promises → none") carry no label; nor does any paragraph of a report of three or more body
+sentence-final punctuation), a photo caption (``…摄``, ``图为…``, ``…合影留念``), a paragraph that opens as a plan
+("下一步,该公司将……": the codebook's "plans, targets, promises → none") and a closing that only weighs the activity
+("此次活动,营造了浓浓的敬老氛围": rule 1, substance) carry no label; nor does any paragraph of a report of three or more body
 paragraphs and 300 characters in which no word of the power sector stands (codebook: only the power utility's
 services count)."""
 
@@ -18,7 +19,7 @@ from ..text.report import line_kind
 
 __all__ = ["no_label_mask", "opens_as_plan", "POWER_SECTOR", "SECTOR_MIN_BODY", "SECTOR_MIN_CHARS",
            "names_power_sector", "outside_power_sector", "NAMES_NO_UTILITY", "village_only", "farm_households_only",
-           "word_lists_sha256"]
+           "closes_without_act", "word_lists_sha256", "role_cue_words_sha256"]
 
 # openings that make the whole paragraph the report's plan; not a quote that opens with them (someone's words,
 # not the report's plan); texts are normalised (trimmed, traditional script already simplified). 接下来 / 未来 /
@@ -195,21 +196,65 @@ def farm_households_only(norm: str) -> bool:
     return FARMING.search(norm) is not None and ENTERPRISE.search(norm) is None
 
 
+CLOSING_OPENING = re.compile("^(?:此次|本次|这次|通过此次|通过本次|通过这次|通过开展|通过此项|此项)(?!目)")
+"""How a report's closing paragraph opens when it looks back on the activity (normalised text): "此次活动,营造了浓浓的
+敬老氛围", "通过此次志愿服务活动,青年们弘扬了…" (此项目, "this project", opens no closing)."""
+
+SERVICE_ACTS = re.compile("更换|检查|安装|维修|排查|送上|送去|送来|赠送|捐|发放|修复|整改|看望|清理|打扫|帮助|帮|解决|接电|"
+                          "送电|报装|改造|增容|架设|铺设|走访")
+"""Acts of service a closing may still name: a summary of what was done counts for the kinds it lists (codebook
+rule 1)."""
+
+
+def closes_without_act(norm: str) -> bool:
+    """Whether a (normalised) paragraph opens as a closing (:data:`CLOSING_OPENING`) and names no act of service
+    (:data:`SERVICE_ACTS`): it only weighs the activity — traditions upheld, warmth felt, an atmosphere made — and
+    carries no label (codebook rule 1: substance, not vocabulary). Measured on the real dev set and confirmed on two
+    fresh rounds (docs/modelling.md, rounds 24 and 25).
+
+    Example:
+        >>> closes_without_act("此次活动,营造了浓浓的敬老氛围,让老人们感受到了大家庭的温暖。")
+        True
+        >>> closes_without_act("此次活动,志愿者为12户孤寡老人更换了老化电线。"), closes_without_act("活动结束后,大家合影留念。")
+        (False, False)
+    """
+    return CLOSING_OPENING.search(norm) is not None and SERVICE_ACTS.search(norm) is None
+
+
 def word_lists_sha256() -> str:
-    """The SHA-256 (hex) of the word lists in code that decide labels besides a model file: the role cues' terms and
-    plan words (:mod:`tagger.features.roles`: a model's role-cue column was fitted on what they matched), and these
-    rules' patterns and sizes (plans, the power sector, villages, farms). A model file records the lists it was
-    trained with (checked on load) and a tagged file the lists it was tagged with
-    (:func:`~tagger.model.persistence.provenance`): a tagger whose lists changed says so, where the model file's
-    sha256 and the settings would read the same (电表 left the power-sector words on 2026-12-07 unseen by both).
+    """The SHA-256 (hex) of the word lists in code that decide labels besides a model file and its settings: the role
+    cues' (:func:`role_cue_words_sha256`) and the codebook rules' applied when scoring (the patterns and sizes of the
+    plan, closing, power-sector, village and farm rules; the reader's heading and caption patterns are not among
+    them). A tagged file's record carries them (:func:`~tagger.model.persistence.provenance`): a tagger whose lists
+    changed tags otherwise with the same model file and settings (电表 left the power-sector words on 2026-12-07, and
+    no record said so).
 
     Example:
         >>> len(word_lists_sha256()), word_lists_sha256() == word_lists_sha256()
         (64, True)
     """
-    lists = {"roles": {label: [list(terms) for terms in parts] for label, parts in roles.ROLES.items()},
-             "plan_words": list(roles.PLAN_WORDS), "plan_opening": _PLAN_OPENING.pattern, "power_sector": POWER_SECTOR.pattern,
-             "sector_size": [SECTOR_MIN_BODY, SECTOR_MIN_CHARS], "village": VILLAGE.pattern, "homes": HOMES.pattern,
-             "compound_report": COMPOUND_REPORT.pattern, "farming": FARMING.pattern, "enterprise": ENTERPRISE.pattern}
-    text = json.dumps(lists, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    lists = {"role_cues": role_cue_words_sha256(), "plan_opening": _PLAN_OPENING.pattern,
+             "closing": CLOSING_OPENING.pattern, "service_acts": SERVICE_ACTS.pattern,
+             "power_sector": POWER_SECTOR.pattern, "sector_size": [SECTOR_MIN_BODY, SECTOR_MIN_CHARS],
+             "village": VILLAGE.pattern, "homes": HOMES.pattern, "compound_report": COMPOUND_REPORT.pattern,
+             "farming": FARMING.pattern, "enterprise": ENTERPRISE.pattern}
+    return _sha256_json(lists)
+
+
+def role_cue_words_sha256() -> str:
+    """The SHA-256 (hex) of the role cues' terms and plan words (:mod:`tagger.features.roles`): the word lists that
+    ``fit`` reads — a model's role-cue column was fitted on what they matched. A model file records them, and a
+    model trained under other ones is said on load (retraining is the fix); the scoring rules' lists are read only
+    when scoring, and a tagged file's record carries them (:func:`word_lists_sha256`).
+
+    Example:
+        >>> len(role_cue_words_sha256()), role_cue_words_sha256() != word_lists_sha256()
+        (64, True)
+    """
+    return _sha256_json({"roles": {label: [list(terms) for terms in parts] for label, parts in roles.ROLES.items()},
+                         "plan_words": list(roles.PLAN_WORDS)})
+
+
+def _sha256_json(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -31,8 +31,8 @@ from .context import MIN_REPORTS, apply_context, fit_context, may_learn
 from .inputs import as_texts, in_label_order, label_index, label_indicator, report_keys
 from .linear import fit_dense_linear, fit_linear, logistic
 from .params import ParamsMixin
-from .rules import (NAMES_NO_UTILITY, farm_households_only, no_label_mask, opens_as_plan, outside_power_sector,
-                    village_only)
+from .rules import (NAMES_NO_UTILITY, closes_without_act, farm_households_only, no_label_mask, opens_as_plan,
+                    outside_power_sector, village_only)
 from .thresholds import best_f1_threshold
 
 __all__ = ["Tagger"]
@@ -49,7 +49,8 @@ def _check_k(k: object) -> None:
 
 
 FLAG_PARAMS = ("use_word", "use_char", "use_lexicon", "use_roles", "tune_thresholds", "suppress_headings", "suppress_plans",
-               "report_context", "require_power_sector", "villages_not_compounds", "farms_not_enterprises")
+               "suppress_closings", "report_context", "require_power_sector", "villages_not_compounds",
+               "farms_not_enterprises")
 """The hyperparameters that are switches: each must be ``True`` or ``False`` (a ``bool`` or numpy's), as scikit-learn's
 parameter validation has it ("boolean"): the text ``"False"`` counts as true wherever a flag is read, and 0 or 1
 is no flag."""
@@ -108,13 +109,14 @@ def _check_whole(name: str, value: object, least: int, why: str = "") -> None:
         raise ValueError(f"{name} must be a whole number >= {least}{why}, got {value!r:.80}")
 
 
-SCORING_PARAMS = ("suppress_headings", "suppress_plans", "report_context", "require_power_sector",
+SCORING_PARAMS = ("suppress_headings", "suppress_plans", "suppress_closings", "report_context", "require_power_sector",
                   "villages_not_compounds", "farms_not_enterprises", "encoder", "encoder_weight")
 """Every hyperparameter that scoring reads (:meth:`Tagger.scores_from_norms`): set after ``fit``, each changes the
 scores or labels of a fitted model. The :func:`~tagger.model.persistence.provenance` record of a model holds them
 as set now. :data:`SCORING_ONLY_PARAMS` are those of them ``fit`` does not read."""
 
-SCORING_ONLY_PARAMS = ("suppress_plans", "require_power_sector", "villages_not_compounds", "farms_not_enterprises")
+SCORING_ONLY_PARAMS = ("suppress_plans", "suppress_closings", "require_power_sector", "villages_not_compounds",
+                       "farms_not_enterprises")
 """The :data:`SCORING_PARAMS` that act only when scoring: set after ``fit``, they are saved with the model as they
 are (``suppress_headings``, ``report_context`` and the encoder's are not: ``fit`` learns with them)."""
 
@@ -204,6 +206,10 @@ class Tagger(ParamsMixin):
         suppress_plans: paragraphs that open as a plan (下一步 / 下阶段 / 今后 …) get no label (codebook:
             plans, targets and promises are not services done); applied when scoring (in training these
             rows stay the negatives they are).
+        suppress_closings: a closing paragraph that opens as one (此次 / 本次 / 通过此次 …) and names no act of service
+            (更换, 检查, 送去, 捐 …) — it only weighs the activity: 弘扬传统美德, 让老人感受到温暖 — gets no label (codebook
+            rule 1: substance, not vocabulary; :func:`~tagger.model.rules.closes_without_act`); applied when scoring,
+            like ``suppress_plans``.
         report_context: learn (in ``fit``, from the training paragraphs that form whole reports) how much
             the strongest other paragraph of a report moves each paragraph's score, and apply it when
             paragraphs are scored with their report ids (``tag``, ``reports=``); see
@@ -241,8 +247,8 @@ class Tagger(ParamsMixin):
                  tune_thresholds: bool = True, threshold_folds: int = 5, threshold_repeats: int = 3,
                  threshold_on: str = "composites",
                  default_threshold: float = 0.5, suppress_headings: bool = True, suppress_plans: bool = True,
-                 report_context: bool = True, require_power_sector: bool = True, villages_not_compounds: bool = True,
-                 farms_not_enterprises: bool = True,
+                 suppress_closings: bool = True, report_context: bool = True, require_power_sector: bool = True,
+                 villages_not_compounds: bool = True, farms_not_enterprises: bool = True,
                  random_state: int = 0) -> None:
         self.lexicon = lexicon
         self.user_words = user_words
@@ -270,6 +276,7 @@ class Tagger(ParamsMixin):
         self.default_threshold = default_threshold
         self.suppress_headings = suppress_headings
         self.suppress_plans = suppress_plans
+        self.suppress_closings = suppress_closings
         self.report_context = report_context
         self.require_power_sector = require_power_sector
         self.villages_not_compounds = villages_not_compounds
@@ -684,8 +691,9 @@ class Tagger(ParamsMixin):
         """Scores of already normalised paragraphs (``kinds``: the reader's, when known; ``reports``:
         each paragraph's report id, ``None`` for a loose paragraph, for the report-context stage); the
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
-        as a plan and (``require_power_sector``, with ``reports``) the paragraphs of a report of three or more body
-        paragraphs (300 characters or more) that names no power utility score 0, and (``villages_not_compounds``,
+        as a plan, (``suppress_closings``) closings that name no act of service and (``require_power_sector``, with
+        ``reports``) the paragraphs of a report of three or more body paragraphs (300 characters or more) that names
+        no power utility score 0, and (``villages_not_compounds``,
         with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit, and
         (``farms_not_enterprises``) a paragraph of farm households' supply scores 0 for business. A heading is what
         the reader called one when ``kinds`` is given (it knows the line's place: a report's last line is not one),
@@ -720,6 +728,8 @@ class Tagger(ParamsMixin):
             out = apply_context(out, reports, ~mask & placed, self.context_weights_, self.context_centres_)
         if self.suppress_plans:
             out[[opens_as_plan(n) for n in norms]] = 0.0
+        if self.suppress_closings:
+            out[[closes_without_act(n) for n in norms]] = 0.0
         if self.farms_not_enterprises:
             out[[farm_households_only(n) for n in norms], LABELS.index("business_connection_speed")] = 0.0
         if reports is not None and self.villages_not_compounds:
