@@ -607,8 +607,8 @@ def offsets_note(offsets: Mapping[str, int], column: str | None, rows: str = "pa
 def same_model(a: dict | None, b: dict | None) -> bool:
     """Whether two model records (:func:`~tagger.model.persistence.provenance`, as files carry them) say the same
     model decided the labels: no :func:`~tagger.model.persistence.record_differences` either way (the same ``.npz``
-    by sha256, thresholds, scoring settings, user words and word lists), whatever its file was called; two missing records are
-    the same (nothing is known), a missing one and a known one are not.
+    by sha256, thresholds, scoring settings, user words and word lists), whatever its file was called; two missing
+    records are the same (nothing is known), a missing one and a known one are not.
 
     Example:
         >>> same_model({"model_sha256": "ab", "model_file": "a.npz"}, {"model_sha256": "ab", "model_file": "b.npz"})

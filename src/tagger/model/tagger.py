@@ -693,9 +693,9 @@ class Tagger(ParamsMixin):
         codebook rules applied: empty paragraphs, headings, photo captions, (``suppress_plans``) paragraphs that open
         as a plan, (``suppress_closings``) closings that name no act of service and (``require_power_sector``, with
         ``reports``) the paragraphs of a report of three or more body paragraphs (300 characters or more) that names
-        no power utility score 0, and (``villages_not_compounds``,
-        with ``reports``) a village paragraph of a report naming no compound scores 0 for retrofit, and
-        (``farms_not_enterprises``) a paragraph of farm households' supply scores 0 for business. A heading is what
+        no power utility score 0, and (``villages_not_compounds``, with ``reports``) a village paragraph of a report
+        naming no compound scores 0 for retrofit, and (``farms_not_enterprises``) a paragraph of farm households'
+        supply scores 0 for business. A heading is what
         the reader called one when ``kinds`` is given (it knows the line's place: a report's last line is not one),
         else a short line without final punctuation. ``names``: each paragraph's report as a person knows it, for
         the note the power-sector rule says (default: its report id)."""
